@@ -1,0 +1,23 @@
+# The two commands of the README: `make run` and `make test`. Each sets up .venv first.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= ../shared/mnist
+
+.PHONY: run test lint train benchmarks
+
+run: $(VENV)/installed
+	$(BIN)/python app.py
+
+test: $(VENV)/installed
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+train: $(VENV)/installed
+	$(BIN)/python train.py --data $(DATA)
+
+$(VENV)/installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@

@@ -1,0 +1,159 @@
+"""Digit Recognizer: draw a digit and see the model's top five as you draw.
+
+Data path: drawing -> preprocess.prepare (centred 28x28) -> model -> top-5 -> Label.
+"""
+
+from pathlib import Path
+
+import cv2
+import gradio as gr
+import keras
+import numpy as np
+import tensorflow as tf
+
+import preprocess
+
+HERE = Path(__file__).parent
+MODEL_PATH = HERE / "model.keras"
+EXAMPLES = sorted(str(p) for p in (HERE / "examples").glob("*.png"))
+TOP_CLASSES = 5
+CANVAS_SIZE = 600  # square, in canvas pixels
+BRUSH_SIZE = 28  # canvas pixels: a felt-tip on a 600-pixel canvas
+PREVIEW_SCALE = 8  # the 28x28 model input, shown 224x224 with hard pixel edges
+EMPTY_HINT = "Nothing drawn yet: draw a digit from 0 to 9."
+
+# --- The model, loaded and traced once at start-up -----------------------------
+
+model = keras.saving.load_model(MODEL_PATH, safe_mode=True)
+
+
+@tf.function(input_signature=[tf.TensorSpec((None, preprocess.IMAGE_SIZE, preprocess.IMAGE_SIZE, 1), tf.float32)])
+def infer(batch):
+    """A traced forward pass: no per-call Keras overhead as with model.predict."""
+    return model(batch, training=False)
+
+
+infer(np.zeros((1, preprocess.IMAGE_SIZE, preprocess.IMAGE_SIZE, 1), np.float32))  # trace now, not on first request
+
+
+def probabilities(digit):
+    """A prepared (28, 28, 1) digit -> {"0": p0, ..., "9": p9}."""
+    scores = infer(digit[np.newaxis]).numpy()[0]
+    return {str(label): float(p) for label, p in enumerate(scores)}
+
+
+def predict(image):
+    """Any image prepare() accepts -> {digit: probability} for all ten digits; {} if blank."""
+    digit = preprocess.prepare(image)
+    return {} if digit is None else probabilities(digit)
+
+
+# --- Handlers ------------------------------------------------------------------
+
+
+def prepare_or_explain(image):
+    """prepare(), with unreadable input turned into a message for the user."""
+    try:
+        return preprocess.prepare(image)
+    except preprocess.ImageError as e:
+        raise gr.Error(str(e), title="Cannot read this image") from None
+
+
+def model_view(digit):
+    """The 28x28 the model saw, enlarged without smoothing."""
+    pixels = (digit[..., 0] * 255).astype(np.uint8)
+    size = preprocess.IMAGE_SIZE * PREVIEW_SCALE
+    return cv2.resize(pixels, (size, size), interpolation=cv2.INTER_NEAREST)
+
+
+def read_drawing(image):
+    """A drawing or photo -> (top-5 Label, the model's view, hint)."""
+    digit = prepare_or_explain(image)
+    if digit is None:
+        return None, None, EMPTY_HINT
+    return probabilities(digit), model_view(digit), ""
+
+
+def uploaded_path(upload):
+    """The uploaded file as sent: these events skip Gradio's own image decoding (preprocess=False)."""
+    return None if upload is None else upload["path"]
+
+
+def classify(upload):
+    """An image file -> the top-5 Label (the `/classify` API)."""
+    digit = prepare_or_explain(uploaded_path(upload))
+    return None if digit is None else probabilities(digit)
+
+
+def show_model_view(upload):
+    """An uploaded image -> (the model's view, hint); the Label comes from classify."""
+    digit = prepare_or_explain(uploaded_path(upload))
+    return (None, EMPTY_HINT) if digit is None else (model_view(digit), "")
+
+
+# --- The page ------------------------------------------------------------------
+
+CSS = ".model-view img { image-rendering: pixelated; }"
+
+# Gradio's Sketchpad starts, and restarts after a clear, with no tool picked ("select
+# the draw tool to start"): pick the brush so that a visitor can draw at once.
+PICK_BRUSH = """() => {
+  const pick = (tries) => {
+    const brush = document.querySelector('#sketchpad button[aria-label="Brush"]');
+    if (brush) { if (!brush.classList.contains('highlight')) brush.click(); }
+    else if (tries > 0) setTimeout(() => pick(tries - 1), 100);
+  };
+  pick(100);
+}"""
+
+with gr.Blocks(title="Digit Recognizer") as demo:
+    gr.Markdown(
+        "# Digit Recognizer\n"
+        "Draw a digit: the CNN reads it as you draw and shows its five best guesses, "
+        "beside the 28×28 image it actually saw."
+    )
+    with gr.Tab("Draw"):
+        with gr.Row(equal_height=False):
+            with gr.Column():
+                sketch = gr.Sketchpad(
+                    label="Draw a digit",
+                    elem_id="sketchpad",
+                    height=CANVAS_SIZE,
+                    canvas_size=(CANVAS_SIZE, CANVAS_SIZE),
+                    fixed_canvas=True,
+                    type="numpy",
+                    image_mode="RGBA",
+                    format="png",
+                    brush=gr.Brush(default_size=BRUSH_SIZE, colors=["#000000"], color_mode="fixed"),
+                    layers=False,
+                    transforms=(),
+                )
+                clear = gr.Button("Clear", variant="secondary")
+            with gr.Column():
+                label = gr.Label(num_top_classes=TOP_CLASSES, label="Top 5")
+                hint = gr.Markdown(EMPTY_HINT)
+                view = gr.Image(label="What the model saw (28×28)", format="png", interactive=False,
+                                elem_classes="model-view")
+    with gr.Tab("Upload"):
+        with gr.Row(equal_height=False):
+            with gr.Column():
+                photo = gr.Image(label="A photo or scan of a digit", type="filepath", sources=["upload", "clipboard"])
+                gr.Examples(EXAMPLES, inputs=photo, label="Try one")
+            with gr.Column():
+                photo_label = gr.Label(num_top_classes=TOP_CLASSES, label="Top 5")
+                photo_hint = gr.Markdown()
+                photo_view = gr.Image(label="What the model saw (28×28)", format="png", interactive=False,
+                                      elem_classes="model-view")
+
+    # The latest stroke wins: while one prediction runs, only the newest drawing waits.
+    sketch.change(read_drawing, sketch, [label, view, hint], api_name="read_drawing",
+                  trigger_mode="always_last", show_progress="hidden")
+    clear.click(lambda: None, None, sketch, api_visibility="private", queue=False).then(None, js=PICK_BRUSH)
+    sketch.clear(None, js=PICK_BRUSH)
+    demo.load(None, js=PICK_BRUSH)
+    photo.change(classify, photo, photo_label, api_name="classify", preprocess=False, show_progress="hidden")
+    photo.change(show_model_view, photo, [photo_view, photo_hint], api_visibility="private", preprocess=False,
+                 show_progress="hidden")
+
+if __name__ == "__main__":
+    demo.launch(css=CSS)

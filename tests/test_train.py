@@ -1,0 +1,54 @@
+import hashlib
+import json
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+from conftest import ROOT, SAMPLE
+
+import preprocess
+
+
+def run_train(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, str(ROOT / "train.py"), *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.fixture(scope="module")
+def one_epoch(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    result = run_train("--epochs", "1", "--data", str(SAMPLE), "--out", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out
+
+
+def test_one_epoch_writes_a_loadable_checkpoint(one_epoch, sample):
+    assert (one_epoch / "checkpoints" / "model_epoch_01.keras").exists()
+    model = keras.saving.load_model(one_epoch / "model.keras", safe_mode=True)
+    _, (x_test, _) = sample
+    scores = model(preprocess.scale_pixels(x_test[:8]))
+    assert scores.shape == (8, 10)
+    np.testing.assert_allclose(np.sum(scores, axis=1), 1.0, rtol=1e-5)
+
+
+def test_one_epoch_writes_the_reports(one_epoch):
+    reports = one_epoch / "reports"
+    metrics = json.loads((reports / "metrics.json").read_text())
+    assert metrics["model_sha256"] == hashlib.sha256((one_epoch / "model.keras").read_bytes()).hexdigest()
+    assert metrics["epoch_chosen"] == 1 and metrics["command"].startswith("python train.py --epochs 1")
+    for name in ("accuracy", "top3_accuracy", "precision", "recall"):
+        assert 0.0 <= metrics["test"][name] <= 1.0
+    assert sum(map(sum, metrics["confusion_matrix"])) == metrics["test_size"] == 500
+    assert set(metrics["per_class"]) == {str(d) for d in range(10)}
+    for picture in ("confusion_matrix.png", "training_curves.png"):
+        assert (reports / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bad_data_is_one_line_not_a_traceback(tmp_path):
+    result = run_train("--data", str(tmp_path / "nowhere"), "--epochs", "1", "--out", str(tmp_path))
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [f"train.py: {tmp_path / 'nowhere'}: neither a folder of IDX files "
+                                                  "nor an .npz file"]
