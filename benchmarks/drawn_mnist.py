@@ -1,0 +1,55 @@
+"""MNIST test digits re-drawn as a person draws on the Sketchpad: a pen path and a round brush.
+
+An MNIST digit is a blurred pen trace; its skeleton (scikit-image) is the pen's path.
+Drawing that path again with a round brush of any width, at any size, slant and place
+on a large canvas gives what a person writing the same digit would send to the app.
+"""
+
+import cv2
+import numpy as np
+from skimage.morphology import skeletonize
+
+UPSAMPLE = 4  # skeletonise at 112x112: smoother paths than at 28x28
+NEIGHBOURS = ((0, 1), (1, 0), (1, 1), (1, -1))  # each skeleton pixel links to these
+SUBPIXEL_BITS = 4  # cv2.line draws at 1/16-pixel precision
+
+
+def pen_path(image):
+    """A uint8 28x28 MNIST digit -> (N, 2, 2) pen segments (x, y), centred, longer side 1."""
+    large = cv2.resize(image, None, fx=UPSAMPLE, fy=UPSAMPLE, interpolation=cv2.INTER_CUBIC)
+    large = cv2.GaussianBlur(large, (0, 0), UPSAMPLE / 2)  # fewer spurs, smoother path
+    skeleton = np.pad(skeletonize(large > 127), 1)
+    segments = []
+    for dy, dx in NEIGHBOURS:
+        linked = skeleton & np.roll(skeleton, (-dy, -dx), axis=(0, 1))
+        ys, xs = np.nonzero(linked)
+        segments.append(np.stack([np.stack([xs, ys], 1), np.stack([xs + dx, ys + dy], 1)], 1))
+    segments = np.concatenate(segments).astype(np.float32)
+    points = segments.reshape(-1, 2)
+    low, high = points.min(0), points.max(0)
+    return (segments - (low + high) / 2) / max(float((high - low).max()), 1.0)
+
+
+def rotate(segments, angle):
+    """Pen segments turned `angle` degrees about the digit's centre (a slant)."""
+    turn = np.deg2rad(angle)
+    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]], np.float32)
+    return segments @ rotation.T
+
+
+def draw_path(canvas, segments, centre, height, width=20, colour=(0, 0, 0, 255)):
+    """Draw pen segments onto an RGBA canvas, `height` pixels tall, with a round brush."""
+    pixels = segments * height + np.asarray(centre, np.float32)
+    fixed = np.round(pixels * (1 << SUBPIXEL_BITS)).astype(np.int32)
+    for (x0, y0), (x1, y1) in fixed:
+        cv2.line(canvas, (x0, y0), (x1, y1), colour, thickness=max(1, int(width)), lineType=cv2.LINE_AA,
+                 shift=SUBPIXEL_BITS)
+    return canvas
+
+
+def blank_canvas(size, background=None):
+    """A transparent RGBA canvas (the Sketchpad's), or an opaque one of a background colour."""
+    canvas = np.zeros((size, size, 4), np.uint8)
+    if background is not None:
+        canvas[:] = (*background, 255)
+    return canvas
