@@ -1,0 +1,200 @@
+"""Speed and memory: canvas to top-5 in-process, through the API, under load, and training.
+
+    python benchmarks/latency.py                 # all but training (about 3 minutes on 2 cores)
+    python benchmarks/latency.py --training      # also seconds per epoch of train.py
+
+1. app.predict on 600x600 RGBA canvases: p50/p99 of prepare(), of inference and of the
+   whole, beside keras' model.predict on the same inputs (the report's ~40 ms path).
+2. gradio_client round trips to `python app.py`: /classify beside a no-op endpoint of the
+   same shape (an image file in, a Label out) served by the same Gradio: the framework's floor.
+3. Load: N concurrent gradio_client clients for a fixed time against the app: requests per
+   second, p50/p99, errors, and the app's peak memory (VmHWM).
+"""
+
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+parser.add_argument("--repeats", type=int, default=300, help="timed calls per in-process measurement")
+parser.add_argument("--round-trips", type=int, default=200, help="timed calls per endpoint")
+parser.add_argument("--clients", type=int, nargs="+", default=[8, 32, 64])
+parser.add_argument("--load-seconds", type=float, default=15)
+parser.add_argument("--training", action="store_true", help="also time two epochs of train.py on ../shared/mnist")
+parser.add_argument("--serve-noop", type=int, help=argparse.SUPPRESS)  # internal: run the no-op app on this port
+args = parser.parse_args()
+
+
+def serve_noop(port):
+    """The floor: an endpoint shaped like /classify that does nothing, on the same Gradio."""
+    import gradio as gr
+
+    with gr.Blocks() as demo:
+        image, label = gr.Image(type="filepath"), gr.Label()
+        image.change(lambda upload: None, image, label, api_name="classify", preprocess=False)
+    demo.queue(default_concurrency_limit=None).launch(server_name="127.0.0.1", server_port=port, quiet=True)
+
+
+if args.serve_noop:
+    serve_noop(args.serve_noop)
+    sys.exit()
+
+from drawn_mnist import blank_canvas, draw_path, pen_path, rotate  # noqa: E402
+from gradio_client import Client, handle_file  # noqa: E402
+
+import preprocess  # noqa: E402
+
+
+def percentiles(seconds):
+    return f"p50 {np.percentile(seconds, 50) * 1e3:7.3f} ms   p99 {np.percentile(seconds, 99) * 1e3:7.3f} ms"
+
+
+def timed(fn, inputs):
+    seconds = []
+    for x in inputs:
+        start = time.perf_counter()
+        fn(x)
+        seconds.append(time.perf_counter() - start)
+    return np.array(seconds)
+
+
+def canvases(count):
+    """Drawn MNIST sample digits on 600x600 RGBA canvases, as the Sketchpad sends them."""
+    _, (images, _) = preprocess.load_mnist(ROOT / "tests" / "data" / "mnist-sample")
+    rng = np.random.default_rng(0)
+    return [
+        draw_path(blank_canvas(600), rotate(pen_path(images[i % len(images)]), rng.uniform(-10, 10)),
+                  rng.uniform(200, 400, 2), rng.uniform(150, 450), rng.integers(3, 40))
+        for i in range(count)
+    ]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(command, port):
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+           "GRADIO_ANALYTICS_ENABLED": "False"}
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+            return process
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{command} did not start")
+
+
+def peak_memory_mib(process):
+    status = Path(f"/proc/{process.pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+
+
+def load(url, image, clients, seconds):
+    """`clients` threads, each its own gradio_client, calling /classify for `seconds`."""
+    latencies, errors = [], []
+    ready = [Client(url, verbose=False) for _ in range(clients)]
+    stop = time.perf_counter() + seconds
+
+    def run(client):
+        while time.perf_counter() < stop:
+            start = time.perf_counter()
+            try:
+                client.predict(handle_file(image), api_name="/classify")
+                latencies.append(time.perf_counter() - start)
+            except Exception as e:  # counted, not raised: the figure is how many fail
+                errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in ready]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return np.array(latencies), errors
+
+
+# --- 1. In-process -----------------------------------------------------------------
+
+import app  # noqa: E402  (loads and traces the model)
+
+inputs = canvases(args.repeats)
+prepared = [preprocess.prepare(c) for c in inputs]
+for warm in inputs[:20]:
+    app.predict(warm)
+    app.model.predict(prepared[0][np.newaxis], verbose=0)
+prepare_s = timed(preprocess.prepare, inputs)
+infer_s = timed(app.probabilities, prepared)
+whole_s = timed(app.predict, inputs)
+keras_s = timed(lambda x: app.model.predict(x[np.newaxis], verbose=0), prepared)
+print(f"app.predict on {args.repeats} 600x600 RGBA canvases ({os.cpu_count()} cores)")
+print(f"  prepare()                {percentiles(prepare_s)}")
+print(f"  inference (traced)       {percentiles(infer_s)}")
+print(f"  whole app.predict        {percentiles(whole_s)}")
+print(f"  keras model.predict      {percentiles(keras_s)}   (inference alone)")
+keras_path = np.median(prepare_s) + np.median(keras_s)
+print(f"  model.predict / traced inference, p50: {np.median(keras_s) / np.median(infer_s):.0f}x; "
+      f"prepare + model.predict / app.predict, p50: {keras_path / np.median(whole_s):.0f}x")
+
+# --- 2. Round trips and 3. load ---------------------------------------------------------
+
+with tempfile.TemporaryDirectory() as tmp:
+    image = str(Path(tmp) / "digit.png")
+    cv2.imwrite(image, cv2.cvtColor(inputs[0], cv2.COLOR_RGBA2BGRA))
+    app_port, noop_port = free_port(), free_port()
+    server = start([sys.executable, "app.py"], app_port)
+    noop = start([sys.executable, __file__, "--serve-noop", str(noop_port)], noop_port)
+    try:
+        app_client = Client(f"http://127.0.0.1:{app_port}/", verbose=False)
+        noop_client = Client(f"http://127.0.0.1:{noop_port}/", verbose=False)
+        for client in (app_client, noop_client):
+            for _ in range(10):
+                client.predict(handle_file(image), api_name="/classify")
+        app_rt, noop_rt = [], []
+        for _ in range(args.round_trips):  # interleaved, so both see the same machine
+            app_rt += list(timed(lambda _: app_client.predict(handle_file(image), api_name="/classify"), [0]))
+            noop_rt += list(timed(lambda _: noop_client.predict(handle_file(image), api_name="/classify"), [0]))
+        print(f"\ngradio_client round trips ({args.round_trips} each, loopback)")
+        print(f"  /classify                {percentiles(app_rt)}")
+        print(f"  no-op endpoint (floor)   {percentiles(noop_rt)}")
+        print(f"  /classify over the floor, p50: {np.median(app_rt) / np.median(noop_rt) - 1:+.1%}")
+
+        print(f"\nload: concurrent gradio_client clients calling /classify for {args.load_seconds:.0f} s each")
+        for clients in args.clients:
+            latencies, errors = load(f"http://127.0.0.1:{app_port}/", image, clients, args.load_seconds)
+            rate = len(latencies) / args.load_seconds
+            print(f"  {clients:3d} clients: {rate:6.1f} req/s   {percentiles(latencies)}   errors {len(errors)}   "
+                  f"app peak RSS {peak_memory_mib(server):.0f} MiB")
+    finally:
+        for process in (server, noop):
+            process.terminate()
+            process.wait()
+
+# --- 4. Training ----------------------------------------------------------------------
+
+if args.training:
+    data = ROOT.parent / "shared" / "mnist"
+    with tempfile.TemporaryDirectory() as tmp:
+        seconds = []
+        for epochs in (1, 2):
+            start_time = time.perf_counter()
+            subprocess.run([sys.executable, "train.py", "--data", str(data), "--epochs", str(epochs), "--out", tmp],
+                           cwd=ROOT, check=True, capture_output=True)
+            seconds.append(time.perf_counter() - start_time)
+    print(f"\ntrain.py on {data}: {seconds[1] - seconds[0]:.1f} s per epoch (2-epoch run minus 1-epoch run)")
