@@ -18,7 +18,8 @@ IMAGE_SIZE = 28  # MNIST's field
 DIGIT_BOX = 20  # MNIST's digits fit this box, aspect ratio kept
 WORK_BOX = 4 * DIGIT_BOX  # strokes are normalised at this resolution, then reduced
 STROKE_WIDTH = 0.12  # MNIST's median stroke width, as a fraction of DIGIT_BOX
-INK_THRESHOLD = 0.25  # ink level that counts as a stroke
+INK_THRESHOLD = 64  # ink level (of 255) that counts as a stroke
+MIN_CONTRAST = 26  # an opaque image whose levels differ less than this is blank
 SPECK_FRACTION = 0.08  # a blob smaller than this fraction of the largest is a speck
 MIN_DIGIT_PIXELS = 3  # a drawing smaller than this (longest side) is nothing
 MAX_SIDE = 1024  # larger images are reduced first: the work stays bounded
@@ -130,38 +131,48 @@ def read_image(source):
     return np.asarray(image)
 
 
-def ink_map(image):
-    """An image array -> float32 ink in [0, 1] (1 = stroke), whatever its polarity.
-
-    A canvas with transparency is read by its alpha; an opaque image by its
-    polarity: the background is the median level, ink is what differs from it.
-    """
+def as_uint8(image):
+    """Any image array -> uint8 greyscale, RGB or RGBA: floats in [0, 1] or [0, 255], 16-bit
+    scaled down, NaN and infinities as 0."""
     array = np.asarray(image)
-    if array.dtype == bool:
-        array = array.astype(np.float32)
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[..., 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (2, 3, 4)):
         raise ImageError(f"Cannot read an image of shape {array.shape}: expected greyscale, RGB or RGBA.")
+    if array.dtype == np.uint8:
+        return array
+    if array.dtype == bool:
+        return array.astype(np.uint8) * 255
     if not np.issubdtype(array.dtype, np.number):
         raise ImageError(f"Cannot read an image of {array.dtype} values.")
-    array = np.nan_to_num(array.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
-    peak = float(np.abs(array).max(initial=0.0))
-    scale = 1.0 if peak <= 1.0 else 255.0 if peak <= 255.0 else 65535.0 if peak <= 65535.0 else peak
-    array = np.clip(array / scale, 0.0, 1.0)
+    values = np.nan_to_num(array.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+    peak = float(values.max(initial=0.0))
+    scale = 255.0 if peak <= 1.0 else 1.0 if peak <= 255.0 else 255.0 / max(peak, 65535.0)
+    return np.clip(values * scale, 0, 255).astype(np.uint8)
 
-    if array.ndim == 3 and array.shape[2] in (2, 4):  # with alpha
-        alpha = array[..., -1]
-        if alpha.min() < 0.98:  # transparency: the strokes are what is opaque
+
+def ink_map(image):
+    """A uint8 image -> uint8 ink (255 = stroke), whatever its polarity.
+
+    A canvas with transparency is read by its alpha; an opaque image by its
+    polarity: the background is the median level, ink is what differs from it.
+    """
+    if image.ndim == 3 and image.shape[2] in (2, 4):
+        alpha = cv2.extractChannel(image, image.shape[2] - 1)
+        if alpha.min() < 250:  # transparency: the strokes are what is opaque
             return alpha
-        array = array[..., :-1]
-    grey = array if array.ndim == 2 else array[..., :3].mean(axis=2) if array.shape[2] == 3 else array[..., 0]
-    background = float(np.median(grey))
-    ink = grey - background if background < 0.5 else background - grey
-    contrast = float(ink.max(initial=0.0))
-    if contrast < 0.1:  # a uniform image: nothing drawn
-        return np.zeros_like(grey)
-    return np.clip(ink / contrast, 0.0, 1.0)
+        image = image[..., :-1]
+    if image.ndim == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.shape[2] == 3 else image[..., 0]
+    grey = np.ascontiguousarray(image)
+    background = int(np.searchsorted(np.cumsum(np.bincount(grey.ravel(), minlength=256)), grey.size / 2))
+    if background >= 128:  # dark ink on light paper
+        grey, background = cv2.bitwise_not(grey), 255 - background
+    ink = cv2.subtract(grey, background)
+    contrast = int(ink.max())
+    if contrast < MIN_CONTRAST:  # a uniform image: nothing drawn
+        return np.zeros_like(ink)
+    return cv2.convertScaleAbs(ink, alpha=255.0 / contrast)
 
 
 def _limit_size(image):
@@ -176,7 +187,7 @@ def _limit_size(image):
 
 def digit_mask(ink):
     """Binary mask of the digit's strokes: OpenCV contours, specks dropped."""
-    mask = (ink >= INK_THRESHOLD).astype(np.uint8)
+    mask = cv2.threshold(ink, INK_THRESHOLD - 1, 1, cv2.THRESH_BINARY)[1]
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return None
@@ -231,21 +242,22 @@ def prepare(image):
         return prepare(image.get("composite"))
     if not isinstance(image, np.ndarray):
         image = read_image(image)
+    image = as_uint8(image)
     if image.size == 0:
         return None
-    ink = ink_map(_limit_size(image) if image.ndim in (2, 3) else image)
+    ink = ink_map(_limit_size(image))
     mask = digit_mask(ink)
     if mask is None:
         return None
 
     # Crop the strokes' bounding box and bring it to WORK_BOX, aspect ratio kept.
     x, y, w, h = cv2.boundingRect(mask)
-    crop = mask[y : y + h, x : x + w].astype(np.float32)
+    crop = mask[y : y + h, x : x + w] * np.uint8(255)
     factor = WORK_BOX / max(w, h)
     work_size = (max(1, round(w * factor)), max(1, round(h * factor)))
     shrinking = factor < 1
     work = cv2.resize(crop, work_size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-    work = normalise_strokes((work > (0.0 if shrinking else 0.5)).astype(np.uint8))
+    work = normalise_strokes((work > (0 if shrinking else 127)).astype(np.uint8))
 
     # Anti-aliased reduction to the 20-pixel box, then into the 28x28 field.
     box = DIGIT_BOX / WORK_BOX
