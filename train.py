@@ -178,7 +178,10 @@ metrics = {
     "test": {name: round(float(value), 5) for name, value in test_metrics.items()},
     "test_errors": int(len(y_test) - np.trace(confusion)),
     "test_size": int(len(y_test)),
-    "validation": {name: round(float(values[best_epoch - 1]), 5) for name, values in history.history.items()},
+    "training": {name: round(float(values[best_epoch - 1]), 5) for name, values in history.history.items()
+                 if not name.startswith("val_")},
+    "validation": {name[4:]: round(float(values[best_epoch - 1]), 5) for name, values in history.history.items()
+                   if name.startswith("val_")},
     "per_class": per_class,
     "confusion_matrix": confusion.tolist(),
     "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
