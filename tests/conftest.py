@@ -17,6 +17,14 @@ def sample():
     return preprocess.load_mnist(SAMPLE)
 
 
+@pytest.fixture(scope="session")
+def awkward_files(tmp_path_factory):
+    """Every case of tests/awkward.py written to disk once: {case: path}."""
+    import awkward
+
+    return awkward.make_all(tmp_path_factory.mktemp("awkward"))
+
+
 def free_port():
     import socket
 
