@@ -4,6 +4,7 @@ Data path: drawing -> preprocess.prepare (centred 28x28) -> model -> top-5 -> La
 """
 
 import io
+import sys
 from pathlib import Path
 
 import cv2
@@ -12,10 +13,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+import hub
 import preprocess
 
 HERE = Path(__file__).parent
-MODEL_PATH = HERE / "model.keras"
 EXAMPLES = sorted(str(p) for p in (HERE / "examples").glob("*.png"))
 TOP_CLASSES = 5
 CANVAS_SIZE = 600  # square, in canvas pixels
@@ -25,9 +26,13 @@ EMPTY_HINT = "Nothing drawn yet: draw a digit from 0 to 9."
 BLANK_PHOTO_HINT = "No digit in this image: it is blank, or holds only a few dots."
 MAX_FILE_SIZE = "20mb"  # Gradio refuses larger uploads with a message; a phone photo is 2 to 12 MB
 
-# --- The model, loaded and traced once at start-up -----------------------------
+# --- The model, checked, loaded and traced once at start-up ---------------------
 
-model = keras.saving.load_model(MODEL_PATH, safe_mode=True)
+try:
+    MODEL_PATH = hub.find_model(HERE)  # beside app.py, else from the Hub repo $MODEL_REPO; sha256 as reported
+except hub.ModelFileError as e:
+    sys.exit(f"app.py: {e}")
+model = keras.saving.load_model(MODEL_PATH, safe_mode=True)  # safe_mode: no Python code stored in the file is run
 
 
 @tf.function(input_signature=[tf.TensorSpec((None, preprocess.IMAGE_SIZE, preprocess.IMAGE_SIZE, 1), tf.float32)])
