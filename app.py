@@ -3,6 +3,8 @@
 Data path: drawing -> preprocess.prepare (centred 28x28) -> model -> top-5 -> Label.
 """
 
+import io
+import sys
 from pathlib import Path
 
 import cv2
@@ -11,20 +13,26 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+import hub
 import preprocess
 
 HERE = Path(__file__).parent
-MODEL_PATH = HERE / "model.keras"
 EXAMPLES = sorted(str(p) for p in (HERE / "examples").glob("*.png"))
 TOP_CLASSES = 5
 CANVAS_SIZE = 600  # square, in canvas pixels
 BRUSH_SIZE = 28  # canvas pixels: a felt-tip on a 600-pixel canvas
 PREVIEW_SCALE = 8  # the 28x28 model input, shown 224x224 with hard pixel edges
 EMPTY_HINT = "Nothing drawn yet: draw a digit from 0 to 9."
+BLANK_PHOTO_HINT = "No digit in this image: it is blank, or holds only a few dots."
+MAX_FILE_SIZE = "20mb"  # Gradio refuses larger uploads with a message; a phone photo is 2 to 12 MB
 
-# --- The model, loaded and traced once at start-up -----------------------------
+# --- The model, checked, loaded and traced once at start-up ---------------------
 
-model = keras.saving.load_model(MODEL_PATH, safe_mode=True)
+try:
+    MODEL_PATH = hub.find_model(HERE)  # beside app.py, else from the Hub repo $MODEL_REPO; sha256 as reported
+except hub.ModelFileError as e:
+    sys.exit(f"app.py: {e}")
+model = keras.saving.load_model(MODEL_PATH, safe_mode=True)  # safe_mode: no Python code stored in the file is run
 BATCH = tf.TensorSpec((None, preprocess.IMAGE_SIZE, preprocess.IMAGE_SIZE, 1), tf.float32)
 # Traced once here; calling the concrete function skips tf.function's per-call dispatch and
 # Keras' per-call overhead (model.predict: tens of ms for one image).
@@ -46,12 +54,10 @@ def predict(image):
 # --- Handlers ------------------------------------------------------------------
 
 
-def prepare_or_explain(image):
-    """prepare(), with unreadable input turned into a message for the user."""
-    try:
-        return preprocess.prepare(image)
-    except preprocess.ImageError as e:
-        raise gr.Error(str(e), title="Cannot read this image") from None
+def explain(error):
+    """A preprocess.ImageError -> the gr.Error the user sees: what is wrong and what to do, in words."""
+    title = "No single digit to read" if isinstance(error, preprocess.NotADigitError) else "Cannot read this image"
+    return gr.Error(str(error), title=title)
 
 
 def model_view(digit):
@@ -62,28 +68,59 @@ def model_view(digit):
 
 
 def read_drawing(image):
-    """A drawing or photo -> (top-5 Label, the model's view, hint)."""
-    digit = prepare_or_explain(image)
+    """A drawing or photo -> (top-5 Label, the model's view, hint).
+
+    A scribble that is no digit is explained in the hint beside the canvas, not in a
+    pop-up at every stroke; input that cannot be read at all is an error.
+    """
+    try:
+        digit = preprocess.prepare(image)
+    except preprocess.NotADigitError as e:
+        return None, None, str(e)
+    except preprocess.ImageError as e:
+        raise explain(e) from None
     if digit is None:
         return None, None, EMPTY_HINT
     return probabilities(digit), model_view(digit), ""
 
 
-def uploaded_path(upload):
-    """The uploaded file as sent: these events skip Gradio's own image decoding (preprocess=False)."""
-    return None if upload is None else upload["path"]
+# The upload events skip Gradio's own image decoding (preprocess=False): prepare() opens
+# the file itself, refusing a huge one before decoding it, reading a large JPEG at a
+# reduced scale.
 
 
 def classify(upload):
-    """An image file -> the top-5 Label (the `/classify` API)."""
-    digit = prepare_or_explain(uploaded_path(upload))
+    """An image file -> the top-5 Label (the `/classify` API); an error in words for input it cannot read."""
+    try:
+        digit = preprocess.prepare(upload)
+    except preprocess.ImageError as e:
+        raise explain(e) from None
     return None if digit is None else probabilities(digit)
 
 
 def show_model_view(upload):
-    """An uploaded image -> (the model's view, hint); the Label comes from classify."""
-    digit = prepare_or_explain(uploaded_path(upload))
-    return (None, EMPTY_HINT) if digit is None else (model_view(digit), "")
+    """An uploaded image -> (the model's view, hint); the Label, or the error, comes from classify."""
+    try:
+        digit = preprocess.prepare(upload)
+    except preprocess.ImageError as e:
+        return None, str(e)  # classify shows it as an error too
+    return (None, BLANK_PHOTO_HINT) if digit is None else (model_view(digit), "")
+
+
+def read_sketch_image(file, flatten_on_white=False):
+    """Reads each image the Sketchpad is sent (background, layers, composite) in place of Gradio's decoding.
+
+    preprocess.read_image, as for an upload: a huge or broken file is answered in words
+    before any heavy work, a photo is turned upright, 16-bit and float images are read.
+    flatten_on_white is Gradio's, for image modes without alpha; this Sketchpad's is RGBA.
+    """
+    if file is None:
+        return None
+    source = io.BytesIO(file) if isinstance(file, bytes | bytearray | memoryview) else file.path
+    try:
+        return preprocess.read_image(source)
+    except preprocess.ImageError as e:
+        raise explain(e) from None
 
 
 # --- The page ------------------------------------------------------------------
@@ -123,6 +160,9 @@ with gr.Blocks(title="Digit Recognizer") as demo:
                     layers=False,
                     transforms=(),
                 )
+                # The browser sends the Sketchpad's images in chunks that only Gradio's preprocessing
+                # collects (so preprocess=False is no option here); it reads each with this.
+                sketch.convert_and_format_image = read_sketch_image
                 clear = gr.Button("Clear", variant="secondary")
             with gr.Column():
                 label = gr.Label(num_top_classes=TOP_CLASSES, label="Top 5")
@@ -151,4 +191,4 @@ with gr.Blocks(title="Digit Recognizer") as demo:
                  show_progress="hidden")
 
 if __name__ == "__main__":
-    demo.launch(css=CSS)
+    demo.launch(css=CSS, max_file_size=MAX_FILE_SIZE)

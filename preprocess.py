@@ -7,6 +7,7 @@ digit drawn small, thin, bold or in a corner reaches the model like an MNIST one
 """
 
 import gzip
+import os
 import zipfile
 from pathlib import Path
 
@@ -22,7 +23,10 @@ INK_THRESHOLD = 64  # ink level (of 255) that counts as a stroke
 MIN_CONTRAST = 26  # an opaque image whose levels differ less than this is blank
 SPECK_FRACTION = 0.08  # a blob smaller than this fraction of the largest is a speck
 MIN_DIGIT_PIXELS = 3  # a drawing smaller than this (longest side) is nothing
+MAX_PIECES = 8  # MNIST's digits have at most 5 pieces besides specks; noise has hundreds
+MAX_INK_FRACTION = 0.5  # MNIST's digits cover at most 37 % of their field
 MAX_SIDE = 1024  # larger images are reduced first: the work stays bounded
+MAX_PIXELS = 4096 * 4096  # a file larger than this once opened is refused, never decoded (decompression bombs)
 
 IDX_FILES = {
     "x_train": "train-images-idx3-ubyte",
@@ -38,6 +42,10 @@ class DataError(Exception):
 
 class ImageError(ValueError):
     """An input that is not an image we can read; the message says why in words."""
+
+
+class NotADigitError(ImageError):
+    """An image we can read that holds no single digit (noise, a canvas painted over); the message says why."""
 
 
 # --- MNIST loading -------------------------------------------------------------
@@ -110,25 +118,45 @@ def scale_pixels(images):
 # --- Drawing -> model input ----------------------------------------------------
 
 
+def open_image(source):
+    """Open an image (a path or a binary file) without decoding it, or raise ImageError saying what is wrong.
+
+    A large JPEG is set to decode at 1/2, 1/4 or 1/8 scale (PIL's draft); an image still
+    over MAX_PIXELS is refused here, before its pixels are decoded.
+    """
+    try:
+        if isinstance(source, str | os.PathLike) and Path(source).stat().st_size == 0:
+            raise ImageError("The file is empty. Send a PNG, JPEG or WebP picture of a digit.")
+        image = Image.open(source)
+    except FileNotFoundError:
+        raise ImageError(f"File not found: {source}") from None
+    except Image.DecompressionBombError:
+        raise ImageError(f"This image is far too large to read (over {Image.MAX_IMAGE_PIXELS * 2:,} pixels). "
+                         "Send a smaller image, or crop it to the digit.") from None
+    except (UnidentifiedImageError, OSError):
+        raise ImageError("Cannot read this file as an image. Send a PNG, JPEG or WebP picture of a digit.") from None
+    image.draft(None, (MAX_SIDE, MAX_SIDE))
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise ImageError(f"This image is {width}×{height} pixels, too large to read (at most "
+                         f"{MAX_PIXELS / 1e6:.1f} million pixels). Send a smaller image, or crop it to the digit.")
+    return image
+
+
 def read_image(source):
-    """A file path or PIL image -> numpy array, upright (EXIF rotation applied)."""
-    if isinstance(source, Image.Image):
-        image = source
-    else:
-        try:
-            image = Image.open(source)
-            image.load()
-        except FileNotFoundError:
-            raise ImageError(f"File not found: {source}") from None
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-            raise ImageError(f"Not a readable image ({type(e).__name__}). Send a PNG, JPEG or WebP.") from None
-    image = ImageOps.exif_transpose(image)
-    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):  # 16-bit / float greyscale
-        array = np.asarray(image, dtype=np.float32)
-        return array / max(float(array.max()), 1.0)
-    if image.mode not in ("L", "LA", "RGB", "RGBA"):  # palette, CMYK, 1-bit ...
-        image = image.convert("RGBA")
-    return np.asarray(image)
+    """A file path or PIL image -> numpy array, upright (EXIF rotation applied); see open_image for large files."""
+    image = source if isinstance(source, Image.Image) else open_image(source)
+    try:
+        image = ImageOps.exif_transpose(image)  # decodes the pixels
+        if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):  # 16-bit / float greyscale, maybe not finite
+            array = np.nan_to_num(np.asarray(image, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+            return array / max(float(array.max()), 1.0)
+        if image.mode not in ("L", "LA", "RGB", "RGBA"):  # palette, CMYK, 1-bit ...
+            image = image.convert("RGBA")
+        return np.asarray(image)
+    except (OSError, SyntaxError, ValueError, EOFError) as e:
+        raise ImageError(f"This image file is damaged or incomplete ({e}). Save or export it again as PNG or JPEG "
+                         "and send it again.") from None
 
 
 def as_uint8(image):
@@ -143,9 +171,10 @@ def as_uint8(image):
         return array
     if array.dtype == bool:
         return array.astype(np.uint8) * 255
-    if not np.issubdtype(array.dtype, np.number):
+    if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
         raise ImageError(f"Cannot read an image of {array.dtype} values.")
-    values = np.nan_to_num(array.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+    with np.errstate(over="ignore"):  # a float64 too large for float32 becomes inf, then 0
+        values = np.nan_to_num(array.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
     peak = float(values.max(initial=0.0))
     scale = 255.0 if peak <= 1.0 else 1.0 if peak <= 255.0 else 255.0 / max(peak, 65535.0)
     return np.clip(values * scale, 0, 255).astype(np.uint8)
@@ -186,16 +215,27 @@ def _limit_size(image):
 
 
 def digit_mask(ink):
-    """Binary mask of the digit's strokes: OpenCV contours, specks dropped."""
+    """Binary mask of the digit's strokes: OpenCV contours, specks dropped; None if nothing is drawn.
+
+    Raises NotADigitError when the ink cannot be one digit: it covers most of the
+    image, or it lies in more pieces than a handwritten digit has (noise, scribbles).
+    """
     mask = cv2.threshold(ink, INK_THRESHOLD - 1, 1, cv2.THRESH_BINARY)[1]
+    covered = float(mask.mean())
+    if covered > MAX_INK_FRACTION:
+        raise NotADigitError(f"Ink covers {covered:.0%} of the image, so there is no digit shape to read. "
+                             "Clear the canvas and draw one digit, or send a digit on a plain background.")
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return None
     sizes = [max(cv2.boundingRect(c)[2:]) for c in contours]
     largest = max(sizes)
+    kept = [c for c, size in zip(contours, sizes, strict=True) if size >= SPECK_FRACTION * largest]
+    if len(kept) > MAX_PIECES:
+        raise NotADigitError(f"This looks like noise or scattered marks ({len(kept)} separate pieces), not a single "
+                             "digit. Draw one digit, or send a picture of one digit on a plain background.")
     if largest < MIN_DIGIT_PIXELS:
         return None
-    kept = [c for c, size in zip(contours, sizes, strict=True) if size >= SPECK_FRACTION * largest]
     strokes = np.zeros_like(mask)
     cv2.drawContours(strokes, kept, -1, 1, thickness=cv2.FILLED)
     return mask & strokes  # filled outlines, holes kept
@@ -233,13 +273,15 @@ def centre_of_mass_shift(digit):
 def prepare(image):
     """What a user sends -> float32 (28, 28, 1) in [0, 1] like MNIST, or None if blank.
 
-    Accepts a Gradio Sketchpad value (dict with background / layers / composite),
-    a numpy array (greyscale, RGB or RGBA; uint8 or float), a PIL image or a path.
+    Accepts a Gradio Sketchpad value (dict with background / layers / composite), a
+    file as Gradio sends it undecoded (dict with path), a numpy array (greyscale, RGB
+    or RGBA; uint8 or float), a PIL image or a path. Raises ImageError, its message
+    in words, for what it cannot read and NotADigitError for what is not one digit.
     """
     if image is None:
         return None
-    if isinstance(image, dict):  # gr.Sketchpad / gr.ImageEditor value
-        return prepare(image.get("composite"))
+    if isinstance(image, dict):  # gr.Sketchpad / gr.ImageEditor value, or a file's data (Gradio, preprocess=False)
+        return prepare(image["path"] if "path" in image else image.get("composite"))
     if not isinstance(image, np.ndarray):
         image = read_image(image)
     image = as_uint8(image)

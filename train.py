@@ -2,10 +2,12 @@
 
     python train.py --data ../shared/mnist              # the committed checkpoint
     python train.py                                     # same, MNIST downloaded by Keras
+    python train.py --data ../shared/mnist --push-to-hub <user>/<repo>   # then publish it on the Hub
 
 Every epoch's checkpoint goes to <out>/checkpoints/; the epoch with the lowest
 validation loss is evaluated on the 10,000 test digits and becomes <out>/model.keras,
 described by <out>/reports/ (metrics.json, confusion_matrix.png, training_curves.png).
+With --push-to-hub, model.keras, reports/ and a model card then go to that Hub model repo.
 """
 
 import argparse
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+import hub
 import preprocess
 
 # The report's recipe; each is overridable from the command line.
@@ -35,11 +38,15 @@ parser.add_argument("--seed", type=int, default=SEED)
 parser.add_argument("--data", help="folder of the four MNIST IDX files or a Keras-layout .npz (default: download)")
 parser.add_argument("--out", type=Path, default=Path("."), help="where model.keras, reports/ and checkpoints/ go")
 parser.add_argument("--augment", action="store_true", help="random shifts, rotations, scales, shears, stroke widths")
+parser.add_argument("--push-to-hub", metavar="REPO_ID", help="then upload model.keras, reports/ and a model card "
+                    "to this Hugging Face model repo (<user>/<name>; needs a token: `hf auth login` or HF_TOKEN)")
 args = parser.parse_args()
 
 try:
     (x_train_all, y_train_all), (x_test, y_test) = preprocess.load_mnist(args.data)
-except preprocess.DataError as e:
+    if args.push_to_hub:
+        hub.check_publishable(args.push_to_hub)  # a bad repo id or a missing token fails now, not after training
+except (preprocess.DataError, hub.ModelFileError) as e:
     sys.exit(f"train.py: {e}")
 
 import keras  # noqa: E402  (after the data check: a bad --data fails fast)
@@ -221,3 +228,12 @@ fig.savefig(reports / "training_curves.png", dpi=120)
 
 print(f"epoch {best_epoch} -> {model_path}: test accuracy {metrics['test']['accuracy']:.4f}, "
       f"top-3 {metrics['test']['top3_accuracy']:.4f}, reports in {reports}")
+
+# --- Publish -------------------------------------------------------------------
+
+if args.push_to_hub:
+    try:
+        commit = hub.push_to_hub(args.push_to_hub, args.out)
+    except hub.ModelFileError as e:
+        sys.exit(f"train.py: {e} (model.keras and reports/ are saved in {args.out})")
+    print(f"published to {commit.repo_url}: {commit.commit_url}")

@@ -17,6 +17,51 @@ def sample():
     return preprocess.load_mnist(SAMPLE)
 
 
+@pytest.fixture(scope="session")
+def awkward_files(tmp_path_factory):
+    """Every case of tests/awkward.py written to disk once: {case: path}."""
+    import awkward
+
+    return awkward.make_all(tmp_path_factory.mktemp("awkward"))
+
+
+def run_train(*args, env=None):
+    import subprocess
+
+    return subprocess.run([sys.executable, str(ROOT / "train.py"), *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600, env=env)
+
+
+def hub_env(home, **extra):
+    """The environment for a program using huggingface_hub with its cache and token in `home`, not the user's."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_") and k != "MODEL_REPO"}
+    return {**env, "HF_HOME": str(home), "HF_HUB_DISABLE_TELEMETRY": "1", **extra}
+
+
+@pytest.fixture(scope="session")
+def fake_hub():
+    """A stand-in Hub on a local port (tests/fakehub.py); read what was committed to it."""
+    from fakehub import FakeHub
+
+    with FakeHub() as hub:
+        yield hub
+
+
+PUSHED_REPO = "tester/digit-recognizer"
+
+
+@pytest.fixture(scope="session")
+def one_epoch(tmp_path_factory, fake_hub):
+    """`train.py --epochs 1` on the shipped sample, published with --push-to-hub to the fake Hub: its --out."""
+    out = tmp_path_factory.mktemp("run")
+    env = hub_env(tmp_path_factory.mktemp("hf_home"), HF_ENDPOINT=fake_hub.url, HF_TOKEN="hf_test_token")
+    result = run_train("--epochs", "1", "--data", str(SAMPLE), "--out", str(out), "--push-to-hub", PUSHED_REPO, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out
+
+
 def free_port():
     import socket
 

@@ -1,10 +1,18 @@
 """The running app, driven as a program drives it: gradio_client against `python app.py`."""
 
+import re
+import urllib.error
+import urllib.request
+
 import cv2
 import numpy as np
 import pytest
+from awkward import CASES
 from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
 from strokes import draw
+
+ANSWER_WITHIN = 60  # seconds: every input gets its answer, none hangs the Space
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +55,63 @@ def test_sketchpad_endpoint_takes_the_browser_dict(client, tmp_path):
     assert cv2.imread(view, cv2.IMREAD_GRAYSCALE).shape == (224, 224) and hint == ""
     empty = client.predict({"background": blank, "layers": [], "composite": blank}, api_name="/read_drawing")
     assert empty[0] == {} and empty[1] is None and "Nothing drawn" in empty[2]
+
+
+# --- Every input answered clearly, and the Space serving on ----------------------------
+
+
+def still_serving(client, tmp_path):
+    return client.predict(save(tmp_path, "check.png", draw(3)), api_name="/classify")["label"] == "3"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_classify_answers_every_input_clearly(client, awkward_files, tmp_path, case):
+    job = client.submit(handle_file(str(awkward_files[case])), api_name="/classify")
+    kind, expected = CASES[case][2]
+    if kind in ("unreadable", "not a digit"):
+        with pytest.raises(AppError) as error:
+            job.result(timeout=ANSWER_WITHIN)
+        assert re.search(expected, error.value.message), error.value.message  # the app's words, not Gradio's generic
+    elif kind == "blank":
+        assert job.result(timeout=ANSWER_WITHIN) == {}
+    else:
+        assert job.result(timeout=ANSWER_WITHIN)["label"] == str(expected)
+    assert still_serving(client, tmp_path)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_read_drawing_answers_every_input_clearly(client, awkward_files, tmp_path, case):
+    composite = handle_file(str(awkward_files[case]))
+    job = client.submit({"background": None, "layers": [], "composite": composite}, api_name="/read_drawing")
+    kind, expected = CASES[case][2]
+    if kind == "unreadable":
+        with pytest.raises(AppError) as error:
+            job.result(timeout=ANSWER_WITHIN)
+        assert re.search(expected, error.value.message), error.value.message
+    else:
+        label, view, hint = job.result(timeout=ANSWER_WITHIN)
+        if kind == "digit":
+            assert label["label"] == str(expected) and view is not None and hint == ""
+        else:  # blank, or not a digit: nothing guessed, and the hint says why
+            assert label == {} and view is None
+            assert re.search(expected, hint) if kind == "not a digit" else "Nothing drawn" in hint
+    assert still_serving(client, tmp_path)
+
+
+def test_uploads_over_the_size_limit_are_refused(client, server, tmp_path):
+    limit = client.config["max_file_size"]
+    assert limit == 20 * 1024**2  # app.MAX_FILE_SIZE, "20mb" in Gradio's units
+    big = tmp_path / "big.png"
+    with open(big, "wb") as f:
+        f.truncate(limit + 1)
+    with pytest.raises(ValueError, match=f"exceeds the maximum file size of {limit} bytes"):
+        client.predict(handle_file(str(big)), api_name="/classify")  # gradio_client reads the limit from the app
+    boundary = "limit"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.png\"\r\n"
+            "Content-Type: image/png\r\n\r\n").encode() + big.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(f"{server}gradio_api/upload", data=body, method="POST",
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with pytest.raises(urllib.error.HTTPError) as refused:  # and the server itself refuses it, whoever sends it
+        urllib.request.urlopen(request, timeout=ANSWER_WITHIN)
+    assert refused.value.code == 413 and b"maximum allowed size" in refused.value.read()
+    assert still_serving(client, tmp_path)

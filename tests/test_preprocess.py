@@ -1,15 +1,21 @@
 import gzip
 import shutil
+import struct
+import zlib
 
 import cv2
 import numpy as np
 import pytest
+from awkward import HUGE, draw_grey
 from conftest import SAMPLE
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from PIL import Image
 from strokes import draw
 
 import preprocess
-from preprocess import DataError, load_mnist, prepare
+from preprocess import DataError, ImageError, NotADigitError, load_mnist, prepare
 
 WHITE, BLACK = (255, 255, 255), (0, 0, 0)
 ALIKE = 0.07  # mean absolute difference under which two 28x28 digits look the same
@@ -157,3 +163,131 @@ def test_an_mnist_digit_passes_almost_unchanged(sample):
     _, (x_test, _) = sample
     changes = [np.abs(prepare(image)[..., 0] - image / 255).mean() for image in x_test[:100]]
     assert np.median(changes) < 0.08
+
+
+# --- prepare(): whatever arrives ---------------------------------------------------
+
+NUMBER_DTYPES = st.one_of(hnp.boolean_dtypes(), hnp.integer_dtypes(endianness="="),
+                          hnp.unsigned_integer_dtypes(endianness="="), hnp.floating_dtypes(endianness="="))
+SHAPES = st.one_of(
+    st.tuples(st.integers(1, 64), st.integers(1, 64)),  # greyscale
+    st.tuples(st.integers(1, 64), st.integers(1, 64), st.sampled_from([1, 2, 3, 4])),  # with channels
+    hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=8),  # mostly not images at all
+)
+
+
+@st.composite
+def spoilt_drawings(draw_from):
+    """A drawn digit as floats, with NaN, inf and out-of-range values scattered over it."""
+    digit, size = draw_from(st.integers(0, 9)), draw_from(st.integers(8, 96))
+    image = draw(digit, size=size, width=max(1, size // 20))[..., 3].astype(np.float64) / 255
+    spoilt = draw_from(hnp.arrays(bool, image.shape))
+    values = draw_from(hnp.arrays(np.float64, image.shape, elements=st.sampled_from([np.nan, np.inf, -np.inf, -3.0,
+                                                                                      1e300, 7.5])))
+    return np.where(spoilt, values, image)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(hnp.arrays(NUMBER_DTYPES, SHAPES), spoilt_drawings()))
+def test_prepare_answers_any_array_with_none_or_a_finite_digit(image):
+    try:
+        digit = prepare(image)
+    except ImageError as e:  # a message in words, for the user
+        assert str(e)
+        return
+    if digit is not None:
+        assert digit.shape == (28, 28, 1) and digit.dtype == np.float32
+        assert np.isfinite(digit).all() and 0.0 <= digit.min() and digit.max() <= 1.0
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_an_array_of_nan_or_inf_is_blank(value):
+    assert prepare(np.full((28, 28), value, np.float32)) is None
+    assert prepare(np.full((600, 600, 4), value)) is None
+
+
+def test_nan_and_inf_scattered_over_a_digit_leave_the_digit():
+    clean = draw(6)[..., 3].astype(np.float32) / 255
+    spoilt = clean.copy()
+    rng = np.random.default_rng(0)
+    for value, share in ((np.nan, 0.05), (np.inf, 0.01), (-np.inf, 0.01)):
+        spoilt[rng.random(spoilt.shape) < share] = value
+    prepared = prepare(spoilt)
+    assert np.isfinite(prepared).all()
+    assert np.abs(prepared - prepare(clean)).mean() < ALIKE
+
+
+def test_arrays_that_are_not_images_are_refused_in_words():
+    for array, words in [(np.zeros(10), "shape"), (np.zeros((4, 4, 5)), "shape"),
+                         (np.zeros((4, 4), complex), "complex"), (np.array([["a"]]), "values")]:
+        with pytest.raises(ImageError, match=words):
+            prepare(array)
+
+
+def test_a_large_array_of_any_dtype_is_reduced():
+    canvas = draw(1, size=2400, width=110)[..., 3] > 0  # bool, which cv2 cannot resize as it is
+    assert np.abs(prepare(canvas) - prepare(draw(1))).mean() < ALIKE
+
+
+# --- Noise and scribbles: no digit to read -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "noise",
+    [
+        np.random.default_rng(0).integers(0, 256, (600, 600, 3), np.uint8),  # colour noise
+        np.random.default_rng(1).integers(0, 256, (28, 28), np.uint8),  # MNIST-sized noise
+        np.where(np.random.default_rng(2).random((600, 600)) < 0.05, 0, 255).astype(np.uint8),  # salt and pepper
+        np.clip(255 - np.abs(np.random.default_rng(3).normal(0, 60, (600, 600))), 0, 255).astype(np.uint8),
+    ],
+    ids=["colour", "28x28", "salt", "gaussian"],
+)
+def test_noise_is_not_a_digit(noise):
+    with pytest.raises(NotADigitError, match="noise or scattered marks"):
+        prepare(noise)
+
+
+def test_a_canvas_coloured_in_is_not_a_digit():
+    canvas = np.zeros((600, 600, 4), np.uint8)
+    canvas[:, :420, 3] = 255  # 70 % painted
+    with pytest.raises(NotADigitError, match="Ink covers 70% of the image"):
+        prepare(canvas)
+
+
+def test_no_mnist_digit_is_taken_for_noise(sample):
+    (x_train, _), (x_test, _) = sample
+    for image in np.concatenate([x_train, x_test]):
+        assert prepare(image) is not None
+
+
+def test_a_digit_with_a_few_strokes_apart_is_still_a_digit():
+    canvas = draw(4)
+    for x in (100, 200, 300, 400, 500):  # five separate dashes under the digit, each well above speck size
+        cv2.line(canvas, (x, 570), (x + 40, 570), (0, 0, 0, 255), 8)
+    assert prepare(canvas) is not None
+
+
+# --- Files: read without decoding more than needed ------------------------------------
+
+
+def png_header(width, height):
+    """A PNG file that declares a width x height 8-bit greyscale image and holds no pixels."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)) + chunk(
+        b"IEND", b"")
+
+
+def test_a_huge_image_is_refused_before_decoding(tmp_path):
+    path = tmp_path / "huge.png"
+    path.write_bytes(png_header(HUGE, HUGE))  # had it been decoded, the missing pixels would be the complaint
+    with pytest.raises(ImageError, match=f"{HUGE}×{HUGE} pixels, too large to read"):
+        preprocess.read_image(path)
+    path.write_bytes(png_header(20_000, 20_000))  # beyond PIL's own decompression-bomb limit
+    with pytest.raises(ImageError, match="far too large"):
+        preprocess.read_image(path)
+
+
+def test_a_huge_jpeg_is_decoded_at_a_reduced_scale(tmp_path):
+    Image.fromarray(draw_grey(4, HUGE, width=HUGE // 20)).save(tmp_path / "huge.jpg")
+    assert preprocess.read_image(tmp_path / "huge.jpg").shape == (HUGE // 8, HUGE // 8)  # 1/8 scale, not 9000

@@ -1,27 +1,11 @@
 import hashlib
 import json
-import subprocess
-import sys
 
 import keras
 import numpy as np
-import pytest
-from conftest import ROOT, SAMPLE
+from conftest import run_train
 
 import preprocess
-
-
-def run_train(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, str(ROOT / "train.py"), *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=600)
-
-
-@pytest.fixture(scope="module")
-def one_epoch(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run")
-    result = run_train("--epochs", "1", "--data", str(SAMPLE), "--out", str(out))
-    assert result.returncode == 0, result.stderr[-3000:]
-    return out
 
 
 def test_one_epoch_writes_a_loadable_checkpoint(one_epoch, sample):
