@@ -219,25 +219,27 @@ def centre_of_mass_shift(digit):
     return centre - moments["m10"] / moments["m00"], centre - moments["m01"] / moments["m00"]
 
 
-def prepare(image):
-    """What a user sends -> float32 (28, 28, 1) in [0, 1] like MNIST, or None if blank.
+def read_ink(image):
+    """What a user sends -> (ink, scale): its ink map (see ink_map), reduced to at most
+    MAX_SIDE on a side, and how many of the image's pixels one ink pixel spans; (None, 1.0) if empty.
 
     Accepts a Gradio Sketchpad value (dict with background / layers / composite),
     a numpy array (greyscale, RGB or RGBA; uint8 or float), a PIL image or a path.
     """
     if image is None:
-        return None
+        return None, 1.0
     if isinstance(image, dict):  # gr.Sketchpad / gr.ImageEditor value
-        return prepare(image.get("composite"))
+        return read_ink(image.get("composite"))
     if not isinstance(image, np.ndarray):
         image = read_image(image)
     if image.size == 0:
-        return None
+        return None, 1.0
     ink = ink_map(_limit_size(image) if image.ndim in (2, 3) else image)
-    mask = digit_mask(ink)
-    if mask is None:
-        return None
+    return ink, image.shape[1] / ink.shape[1]
 
+
+def centre_digit(mask):
+    """A binary mask holding one digit's strokes -> float32 (28, 28, 1) in [0, 1], placed as MNIST did."""
     # Crop the strokes' bounding box and bring it to WORK_BOX, aspect ratio kept.
     x, y, w, h = cv2.boundingRect(mask)
     crop = mask[y : y + h, x : x + w].astype(np.float32)
@@ -258,3 +260,10 @@ def prepare(image):
     shift = np.float32([[1, 0, dx], [0, 1, dy]])
     field = cv2.warpAffine(field, shift, (IMAGE_SIZE, IMAGE_SIZE), flags=cv2.INTER_LINEAR)
     return np.clip(field, 0.0, 1.0)[..., np.newaxis]
+
+
+def prepare(image):
+    """What a user sends (anything read_ink takes) -> float32 (28, 28, 1) in [0, 1] like MNIST, or None if blank."""
+    ink, _ = read_ink(image)
+    mask = None if ink is None else digit_mask(ink)
+    return None if mask is None else centre_digit(mask)
