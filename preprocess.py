@@ -26,8 +26,9 @@ MAX_SIDE = 1024  # larger images are reduced first: the work stays bounded
 
 # A number: digits written in a row. Sizes are fractions of the line's height (its tallest digit).
 OVERLAP_SHARE = 0.5  # strokes sharing half the narrower one's columns are one digit (the two strokes of a 4)
-PART_HEIGHT = 0.4  # strokes flatter than this (a 5's flag, a 7's bar) ...
-PART_SIZE = 0.55  # ... or smaller than this both ways (a dot, a broken-off end) are part of a digit, not one ...
+PART_HEIGHT = 0.4  # ink flatter than this (a 5's flag, a 7's bar) ...
+PART_SIZE = 0.55  # ... or smaller than this both ways (a broken-off end) ...
+DOT_SIZE = 0.2  # ... or made of dots, strokes smaller than this both ways, is part of a digit, not one ...
 PART_REACH = 0.3  # ... and join the nearest digit within this distance
 TOUCHING_WIDTH = 0.9  # ink wider than this may be two digits that touch ...
 CUT_SPAN = (0.15, 0.85)  # ... cut at a column this far across it ...
@@ -320,19 +321,19 @@ def split_number(image, classify):
 
 
 class Strokes:
-    """Outer contours taken as one digit's strokes, with their bounding box and their biggest stroke's size."""
+    """Outer contours taken as one digit's strokes, with their bounding box and their biggest stroke's longer side."""
 
     def __init__(self, contour):
         x, y, w, h = cv2.boundingRect(contour)
         self.contours = [contour]
         self.left, self.top, self.right, self.bottom = x, y, x + w, y + h
-        self.biggest = (w, h)
+        self.biggest = max(w, h)
 
     def join(self, other):
         self.contours += other.contours
         self.left, self.top = min(self.left, other.left), min(self.top, other.top)
         self.right, self.bottom = max(self.right, other.right), max(self.bottom, other.bottom)
-        self.biggest = max(self.biggest, other.biggest, key=max)
+        self.biggest = max(self.biggest, other.biggest)
 
     def shared_columns(self, other):
         """Columns both cover; negative: the gap between them."""
@@ -368,7 +369,8 @@ def _one_digit(groups):
                 return i, j
     line_height = max(group.bottom - group.top for group in groups)
     for i, part in enumerate(groups):
-        if len(groups) < 2 or not _too_small(*part.biggest, line_height):
+        dots = part.biggest < DOT_SIZE * line_height
+        if len(groups) < 2 or not (dots or _too_small(part.right - part.left, part.bottom - part.top, line_height)):
             continue
         gaps = [-part.shared_columns(other) if other is not part else np.inf for other in groups]
         nearest = int(np.argmin(gaps))
