@@ -404,11 +404,9 @@ def touching_cuts(mask, line_height):
         if any(abs(column - other) <= reach for other in tried):
             continue  # the same valley
         tried.append(column)
-        pieces = []
-        for left, right in ((0, column), (column, width)):
-            piece = np.zeros_like(mask)
-            piece[:, x + left : x + right] = mask[:, x + left : x + right]
-            pieces.append(digit_mask(piece))  # slivers of the neighbour's ink dropped as specks
-        if all(piece is not None and not _too_small(*cv2.boundingRect(piece)[2:], line_height) for piece in pieces):
+        pieces = [np.zeros_like(mask), np.zeros_like(mask)]
+        pieces[0][:, x : x + column] = mask[:, x : x + column]
+        pieces[1][:, x + column : x + width] = mask[:, x + column : x + width]
+        if not any(_too_small(*cv2.boundingRect(piece)[2:], line_height) for piece in pieces):
             cuts.append(pieces)
     return cuts

@@ -81,6 +81,14 @@ def test_strokes_of_one_digit_stay_together(glyph):
     np.testing.assert_array_equal(groups[2], alone(glyphs, 2))
 
 
+def test_dots_beside_a_digit_are_part_of_it_not_a_digit():
+    dots = [[(0.76, 0.25)], [(0.76, 0.75)]]  # two stray dots, one above the other: together as tall as a digit
+    glyphs = [STROKES[2], STROKES[3] + dots]
+    groups = stroke_groups(mask(draw_row(glyphs)))
+    assert len(groups) == 2
+    np.testing.assert_array_equal(groups[1], alone(glyphs, 1))
+
+
 def test_a_digit_alone_is_prepared_exactly_as_prepare_does():
     for digit in range(10):
         canvas = draw(digit)
