@@ -82,8 +82,9 @@ def test_strokes_of_one_digit_stay_together(glyph):
 
 
 def test_dots_beside_a_digit_are_part_of_it_not_a_digit():
-    dots = [[(0.76, 0.25)], [(0.76, 0.75)]]  # two stray dots, one above the other: together as tall as a digit
+    dots = [[(0.76, y), (0.77, y)] for y in (0.2, 0.8)]  # stray dots, one above the other: as tall as a digit
     glyphs = [STROKES[2], STROKES[3] + dots]
+    assert pieces_apart(glyphs[1]) == 3
     groups = stroke_groups(mask(draw_row(glyphs)))
     assert len(groups) == 2
     np.testing.assert_array_equal(groups[1], alone(glyphs, 1))
