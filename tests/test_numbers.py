@@ -121,7 +121,8 @@ def test_a_cut_never_leaves_a_scrap_on_one_side():
     x, _, width, line_height = cv2.boundingRect(two)
     start, end = (round(share * width) for share in preprocess.CUT_SPAN)
     thinnest = start + np.argmin(two[:, x + start : x + end].sum(axis=0))
-    assert thinnest > 0.7 * width, "the test digit should be thinnest in its tail"
+    tail_height = cv2.boundingRect(two[:, x + thinnest :])[3]
+    assert tail_height < preprocess.PART_HEIGHT * line_height, "the test digit should be thinnest in its tail"
     for cut in touching_cuts(two, line_height):
         for piece in cut:
             w, h = cv2.boundingRect(piece)[2:]
