@@ -44,3 +44,27 @@ def draw(digit, size=600, width=28, scale=1.0, offset=(0.0, 0.0), background=Non
         pixels = np.round(np.array(stroke) * size).astype(np.int32)
         cv2.polylines(canvas, [pixels], False, (*ink, 255), thickness=width, lineType=cv2.LINE_AA)
     return canvas
+
+
+def draw_row(glyphs, height=300, pitch=0.55, width=20, background=None, ink=(0, 0, 0)):
+    """An RGBA canvas `height` tall with glyphs (each a list of strokes, as in STROKES) written in a row.
+
+    Glyph i is drawn in the unit square moved `pitch` squares right of glyph i - 1's (`pitch`:
+    one number or one per neighbour); the digits of STROKES are about 0.4 wide, so 0.55 leaves
+    a gap between them and 0.4 or less makes them touch.
+    """
+    pitches = np.broadcast_to(pitch, max(len(glyphs) - 1, 0))
+    lefts = np.concatenate([[0.0], np.cumsum(pitches)])
+    canvas = np.zeros((height, round((lefts[-1] + 1) * height), 4), np.uint8)
+    if background is not None:
+        canvas[:] = (*background, 255)
+    for glyph, left in zip(glyphs, lefts, strict=True):
+        for stroke in glyph:
+            pixels = np.round((np.array(stroke) + (left, 0.0)) * height).astype(np.int32)
+            cv2.polylines(canvas, [pixels], False, (*ink, 255), thickness=width, lineType=cv2.LINE_AA)
+    return canvas
+
+
+def draw_number(number, **style):
+    """An RGBA canvas with the digits of `number` (a string) written in a row: see draw_row."""
+    return draw_row([STROKES[int(digit)] for digit in number], **style)

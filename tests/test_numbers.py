@@ -1,0 +1,165 @@
+"""preprocess.split_number and its parts: a number written in a row -> its digits, left to right.
+
+The model is stood in for by small classifiers here, so that these tests are about the
+splitting; test_app.py and test_client.py read numbers with the real model.
+"""
+
+import cv2
+import numpy as np
+import pytest
+from strokes import STROKES, draw, draw_number, draw_row
+
+import preprocess
+from preprocess import prepare, split_number, stroke_groups, touching_cuts
+
+# Digits drawn in pieces that do not touch, as a pen lifted mid-digit leaves them.
+FIVE_BODY = STROKES[5][0]
+FIVE_WITH_FLAG_LIFTED = [FIVE_BODY, [(0.42, 0.07), (0.7, 0.07)]]
+FIVE_WITH_FLAG_APART = [FIVE_BODY, [(0.64, 0.07), (0.9, 0.07)]]  # shares few columns with the body
+SEVEN_WITH_BAR_APART = [[(0.3, 0.15), (0.7, 0.15), (0.45, 0.86)], [(0.34, 0.53), (0.46, 0.53)]]
+EIGHT_OF_TWO_LOOPS = [  # each loop big enough to pass for a digit of its own
+    [(0.5 + 0.15 * np.sin(t), y - 0.19 * np.cos(t)) for t in np.linspace(0, 2 * np.pi, 25)] for y in (0.25, 0.75)
+]
+FOUR_WITH_STEM_LIFTED = [[(0.56, 0.15), (0.3, 0.6), (0.75, 0.6)], [(0.6, 0.3), (0.6, 0.5)], [(0.6, 0.7), (0.6, 0.9)]]
+
+
+def mask(canvas):
+    return preprocess.digit_mask(preprocess.read_ink(canvas)[0])
+
+
+def pieces_apart(glyph):
+    """How many separate pieces of ink a glyph leaves, drawn alone."""
+    contours, _ = cv2.findContours(mask(draw_row([glyph])), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return len(contours)
+
+
+def alone(glyphs, index, **style):
+    """The row's mask with only glyph `index` drawn, at its place in the row."""
+    return mask(draw_row([glyph if i == index else [] for i, glyph in enumerate(glyphs)], **style))
+
+
+def overlap(a, b):
+    return (a & b).sum() / (a | b).sum()
+
+
+def unsure(batch):
+    """A classifier that prefers no digit: every reading is as good as another."""
+    return np.full((len(batch), 10), 0.1, np.float32)
+
+
+def sure_of_narrow_ink(batch):
+    """A classifier surer of a digit the fewer of the field's columns it fills (a lone digit is narrower than two)."""
+    columns = (batch[..., 0] > 0.1).any(axis=1).sum(axis=1)
+    scores = np.zeros((len(batch), 10), np.float32)
+    scores[:, 0] = 1 - columns / preprocess.IMAGE_SIZE
+    return scores
+
+
+def test_digits_come_left_to_right_each_with_all_its_ink():
+    glyphs = [STROKES[d] for d in (2, 0, 2, 6)]
+    groups = stroke_groups(mask(draw_row(glyphs)))
+    assert len(groups) == 4
+    for index, group in enumerate(groups):
+        np.testing.assert_array_equal(group, alone(glyphs, index))
+
+
+ONE_DIGIT_IN_PIECES = {
+    "5, flag lifted": FIVE_WITH_FLAG_LIFTED,
+    "5, flag off to the right": FIVE_WITH_FLAG_APART,
+    "7, bar apart": SEVEN_WITH_BAR_APART,
+    "4, stem lifted": FOUR_WITH_STEM_LIFTED,
+    "8, two loops": EIGHT_OF_TWO_LOOPS,
+}
+
+
+@pytest.mark.parametrize("glyph", ONE_DIGIT_IN_PIECES.values(), ids=ONE_DIGIT_IN_PIECES.keys())
+def test_strokes_of_one_digit_stay_together(glyph):
+    assert pieces_apart(glyph) >= 2, "the test digit should be drawn in separate pieces"
+    glyphs = [STROKES[1], STROKES[3], glyph]  # last: a flag off to the right must not reach a neighbour
+    groups = stroke_groups(mask(draw_row(glyphs)))
+    assert len(groups) == 3
+    np.testing.assert_array_equal(groups[2], alone(glyphs, 2))
+
+
+def test_dots_beside_a_digit_are_part_of_it_not_a_digit():
+    dots = [[(0.76, y), (0.77, y)] for y in (0.2, 0.8)]  # stray dots, one above the other: as tall as a digit
+    glyphs = [STROKES[2], STROKES[3] + dots]
+    assert pieces_apart(glyphs[1]) == 3
+    groups = stroke_groups(mask(draw_row(glyphs)))
+    assert len(groups) == 2
+    np.testing.assert_array_equal(groups[1], alone(glyphs, 1))
+
+
+def test_a_digit_alone_is_prepared_exactly_as_prepare_does():
+    for digit in range(10):
+        canvas = draw(digit)
+        (found, _), = split_number(canvas, unsure)
+        np.testing.assert_array_equal(found.image, prepare(canvas))
+        assert not found.touching
+
+
+def test_touching_digits_can_be_cut_where_they_meet():
+    glyphs = [STROKES[2], STROKES[3]]
+    pitch = 0.42
+    both = mask(draw_row(glyphs, pitch=pitch))
+    assert len(stroke_groups(both)) == 1, "the test digits should touch"
+    cuts = touching_cuts(both, line_height=cv2.boundingRect(both)[3])
+    assert cuts, "a run of ink as wide as two digits can be cut"
+    best = max(cuts, key=lambda cut: overlap(cut[0], alone(glyphs, 0, pitch=pitch)))
+    assert overlap(best[0], alone(glyphs, 0, pitch=pitch)) > 0.9
+    assert overlap(best[1], alone(glyphs, 1, pitch=pitch)) > 0.9
+
+
+def test_a_narrow_digit_is_never_cut():
+    one = mask(draw(1))
+    assert touching_cuts(one, line_height=cv2.boundingRect(one)[3]) == []
+
+
+def test_a_cut_never_leaves_a_scrap_on_one_side():
+    flat_two = [[(x, 0.5 + (y - 0.5) * 0.6) for x, y in STROKES[2][0]] + [(0.9, 0.71)]]  # a long tail
+    two = mask(draw_row([flat_two]))
+    x, _, width, line_height = cv2.boundingRect(two)
+    start, end = (round(share * width) for share in preprocess.CUT_SPAN)
+    thinnest = start + np.argmin(two[:, x + start : x + end].sum(axis=0))
+    tail_height = cv2.boundingRect(two[:, x + thinnest :])[3]
+    assert tail_height < preprocess.PART_HEIGHT * line_height, "the test digit should be thinnest in its tail"
+    for cut in touching_cuts(two, line_height):
+        for piece in cut:
+            w, h = cv2.boundingRect(piece)[2:]
+            assert h >= preprocess.PART_HEIGHT * line_height and max(w, h) >= preprocess.PART_SIZE * line_height
+
+
+def test_the_surest_reading_wins_and_cut_digits_say_so():
+    canvas = draw_number("8231", pitch=[0.55, 0.42, 0.55])
+    assert [d.touching for d, _ in split_number(canvas, sure_of_narrow_ink)] == [False, True, True, False]
+    assert [d.touching for d, _ in split_number(canvas, unsure)] == [False, False, False], "a tie keeps one digit"
+
+
+def test_every_candidate_goes_to_the_classifier_in_one_batch():
+    batches = []
+
+    def classify(batch):
+        batches.append(batch)
+        return sure_of_narrow_ink(batch)
+
+    digits = split_number(draw_number("8231", pitch=[0.55, 0.42, 0.55]), classify)
+    assert len(batches) == 1 and batches[0].shape[1:] == (28, 28, 1)
+    assert len(batches[0]) > len(digits), "the touching pair went in whole as well as cut"
+
+
+def test_boxes_are_in_the_pixels_of_the_image_sent():
+    glyphs = [STROKES[d] for d in (2, 0, 2, 6)]
+    canvas = draw_row(glyphs, height=700, width=40)  # wider than MAX_SIDE: read at a reduced size
+    assert canvas.shape[1] > preprocess.MAX_SIDE
+    scale = canvas.shape[1] / preprocess.MAX_SIDE
+    for index, (digit, _) in enumerate(split_number(canvas, unsure)):
+        ink = (draw_row([g if i == index else [] for i, g in enumerate(glyphs)], height=700, width=40)[..., 3] > 64)
+        np.testing.assert_allclose(digit.box, cv2.boundingRect(ink.astype(np.uint8)), atol=2 * scale)
+
+
+@pytest.mark.parametrize("blank", [np.zeros((400, 1200, 4), np.uint8), np.full((400, 1200, 3), 255, np.uint8), None])
+def test_nothing_written_is_no_digit_and_no_model_call(blank):
+    def classify(batch):
+        raise AssertionError("the model is not called for a blank image")
+
+    assert split_number(blank, classify) == []
