@@ -185,16 +185,23 @@ def read_uploaded_number(upload):
 CSS = ".model-view img { image-rendering: pixelated; }"
 
 # Gradio's Sketchpad starts, and restarts after a clear, with no tool picked ("select
-# the draw tool to start"): pick the brush so that a visitor can draw at once.
+# the draw tool to start"): pick the brush so that a visitor can draw at once. Its buttons
+# are found by place, not by label: Gradio translates labels ("Pincel" in a Spanish browser).
 PICK_BRUSH = """() => {
   const pick = (tries) => {
-    const brush = document.querySelector('#sketchpad button[aria-label="Brush"]');
+    const brush = document.querySelector('#sketchpad .toolbar-wrap button');  // brush, eraser, colour, size
     if (brush) { if (!brush.classList.contains('highlight')) brush.click(); }
     else if (tries > 0) setTimeout(() => pick(tries - 1), 100);
   };
   pick(100);
 }"""
-PICK_NUMBER_BRUSH = PICK_BRUSH.replace("#sketchpad ", "#number-sketchpad ")  # the Number tab's Sketchpad
+# The Clear button presses the Sketchpad's own "Clear canvas", the last button above it:
+# emptying it from an event (returning None) clears it once only, and can leave a progress
+# overlay over the canvas.
+CLEAR_SKETCH = """() => [...document.querySelectorAll('#sketchpad .top-panel button')].pop().click()"""
+# The same for the Number tab's Sketchpad.
+PICK_NUMBER_BRUSH = PICK_BRUSH.replace("#sketchpad ", "#number-sketchpad ")
+CLEAR_NUMBER_SKETCH = CLEAR_SKETCH.replace("#sketchpad ", "#number-sketchpad ")
 
 with gr.Blocks(title="Digit Recognizer") as demo:
     gr.Markdown(
@@ -271,7 +278,7 @@ with gr.Blocks(title="Digit Recognizer") as demo:
     # The latest stroke wins: while one prediction runs, only the newest drawing waits.
     sketch.change(read_drawing, sketch, [label, view, hint], api_name="read_drawing",
                   trigger_mode="always_last", show_progress="hidden")
-    clear.click(lambda: None, None, sketch, api_visibility="private", queue=False).then(None, js=PICK_BRUSH)
+    clear.click(None, js=CLEAR_SKETCH)
     sketch.clear(None, js=PICK_BRUSH)
     demo.load(None, js=PICK_BRUSH)
     photo.change(classify, photo, photo_label, api_name="classify", preprocess=False, show_progress="hidden")
@@ -282,8 +289,7 @@ with gr.Blocks(title="Digit Recognizer") as demo:
                          api_visibility="private", trigger_mode="always_last", show_progress="hidden")
     number_photo.change(read_uploaded_number, number_photo, number_outputs, api_name="read_number", preprocess=False,
                         show_progress="hidden")
-    number_clear.click(lambda: None, None, number_sketch, api_visibility="private", queue=False).then(
-        None, js=PICK_NUMBER_BRUSH)
+    number_clear.click(None, js=CLEAR_NUMBER_SKETCH)
     number_sketch.clear(None, js=PICK_NUMBER_BRUSH)
     number_tab.select(None, js=PICK_NUMBER_BRUSH)
 

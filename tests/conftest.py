@@ -7,6 +7,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 SAMPLE = ROOT / "tests" / "data" / "mnist-sample"
+SCREENSHOTS = ROOT / "screenshots"  # git-ignored
+SCREENSHOTS_TAKEN = pytest.StashKey[bool]()
 
 
 @pytest.fixture(scope="session")
@@ -97,3 +99,16 @@ def server():
     yield url
     app.terminate()
     app.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def screenshots(pytestconfig):
+    """The folder for the browser tests' screenshots, named at the end of the run."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    pytestconfig.stash[SCREENSHOTS_TAKEN] = True
+    return SCREENSHOTS
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if config.stash.get(SCREENSHOTS_TAKEN, False):
+        terminalreporter.write_line(f"Browser screenshots: {SCREENSHOTS}")
