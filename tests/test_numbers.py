@@ -115,6 +115,20 @@ def test_a_narrow_digit_is_never_cut():
     assert touching_cuts(one, line_height=cv2.boundingRect(one)[3]) == []
 
 
+def test_a_cut_never_leaves_a_scrap_on_one_side():
+    flat_two = [[(x, 0.5 + (y - 0.5) * 0.6) for x, y in STROKES[2][0]] + [(0.9, 0.71)]]  # a long tail
+    two = mask(draw_row([flat_two]))
+    x, _, width, line_height = cv2.boundingRect(two)
+    start, end = (round(share * width) for share in preprocess.CUT_SPAN)
+    thinnest = start + np.argmin(two[:, x + start : x + end].sum(axis=0))
+    tail_height = cv2.boundingRect(two[:, x + thinnest :])[3]
+    assert tail_height < preprocess.PART_HEIGHT * line_height, "the test digit should be thinnest in its tail"
+    for cut in touching_cuts(two, line_height):
+        for piece in cut:
+            w, h = cv2.boundingRect(piece)[2:]
+            assert h >= preprocess.PART_HEIGHT * line_height and max(w, h) >= preprocess.PART_SIZE * line_height
+
+
 def test_the_surest_reading_wins_and_cut_digits_say_so():
     canvas = draw_number("8231", pitch=[0.55, 0.42, 0.55])
     assert [d.touching for d, _ in split_number(canvas, sure_of_narrow_ink)] == [False, True, True, False]
