@@ -1,6 +1,7 @@
 """Digit Recognizer: draw a digit and see the model's top five as you draw.
 
 Data path: drawing -> preprocess.prepare (centred 28x28) -> model -> top-5 -> Label.
+A number: drawing -> preprocess.split_number (digits left to right, one batched model call) -> "2026".
 """
 
 from pathlib import Path
@@ -21,6 +22,9 @@ CANVAS_SIZE = 600  # square, in canvas pixels
 BRUSH_SIZE = 28  # canvas pixels: a felt-tip on a 600-pixel canvas
 PREVIEW_SCALE = 8  # the 28x28 model input, shown 224x224 with hard pixel edges
 EMPTY_HINT = "Nothing drawn yet: draw a digit from 0 to 9."
+NUMBER_CANVAS = (1200, 400)  # width, height in canvas pixels: room for six digits
+NUMBER_BRUSH = 20  # canvas pixels
+EMPTY_NUMBER_HINT = "Nothing written yet: write a number, its digits side by side."
 
 # --- The model, loaded and traced once at start-up -----------------------------
 
@@ -46,6 +50,11 @@ def predict(image):
     """Any image prepare() accepts -> {digit: probability} for all ten digits; {} if blank."""
     digit = preprocess.prepare(image)
     return {} if digit is None else probabilities(digit)
+
+
+def classify_digits(digits):
+    """Prepared digits (N, 28, 28, 1) -> (N, 10) probabilities, in one model call."""
+    return infer(digits).numpy()
 
 
 # --- Handlers ------------------------------------------------------------------
@@ -91,6 +100,54 @@ def show_model_view(upload):
     return (None, EMPTY_HINT) if digit is None else (model_view(digit), "")
 
 
+def split_or_explain(image):
+    """preprocess.split_number with this model, with unreadable input turned into a message for the user."""
+    try:
+        return preprocess.split_number(image, classify_digits)
+    except preprocess.ImageError as e:
+        raise gr.Error(str(e), title="Cannot read this image") from None
+
+
+def digit_details(digit, scores):
+    """One digit of a number -> its top 5 (as a Label's value), its box in the image and whether it touched."""
+    top = np.argsort(scores)[::-1][:TOP_CLASSES]
+    return {
+        "label": str(top[0]),
+        "confidences": [{"label": str(label), "confidence": float(scores[label])} for label in top],
+        "box": dict(zip(("x", "y", "width", "height"), digit.box, strict=True)),
+        "touching": digit.touching,
+    }
+
+
+def touching_hint(details):
+    """Which digits were cut apart, in words; "" when none touched."""
+    cut = [str(place) for place, detail in enumerate(details, 1) if detail["touching"]]
+    if not cut:
+        return ""
+    return (f"Digits {', '.join(cut[:-1])} and {cut[-1]} (from the left) touched: they were cut apart where "
+            "the ink is thinnest. If they are misread, leave a gap between them.")
+
+
+def read_number(image):
+    """A drawing or image of a number -> (the number, per-digit details, the crops the model saw,
+    each digit's top 5, hint). Every digit comes from one batched model call."""
+    digits = split_or_explain(image)
+    if not digits:
+        return "", [], None, None, EMPTY_NUMBER_HINT
+    details = [digit_details(digit, scores) for digit, scores in digits]
+    number = "".join(detail["label"] for detail in details)
+    crops = [(model_view(digit.image), f"{place}: {detail['label']}")
+             for place, ((digit, _), detail) in enumerate(zip(digits, details, strict=True), 1)]
+    top5 = [[place, *(f"{c['label']}  {c['confidence']:.1%}" for c in detail["confidences"])]
+            for place, detail in enumerate(details, 1)]
+    return number, details, crops, top5, touching_hint(details)
+
+
+def read_uploaded_number(upload):
+    """An image file of a number -> what read_number shows (the `/read_number` API)."""
+    return read_number(uploaded_path(upload))
+
+
 # --- The page ------------------------------------------------------------------
 
 CSS = ".model-view img { image-rendering: pixelated; }"
@@ -105,6 +162,7 @@ PICK_BRUSH = """() => {
   };
   pick(100);
 }"""
+PICK_NUMBER_BRUSH = PICK_BRUSH.replace("#sketchpad ", "#number-sketchpad ")  # the Number tab's Sketchpad
 
 with gr.Blocks(title="Digit Recognizer") as demo:
     gr.Markdown(
@@ -144,6 +202,35 @@ with gr.Blocks(title="Digit Recognizer") as demo:
                 photo_hint = gr.Markdown()
                 photo_view = gr.Image(label="What the model saw (28×28)", format="png", interactive=False,
                                       elem_classes="model-view")
+    with gr.Tab("Number") as number_tab:
+        number_sketch = gr.Sketchpad(
+            label="Write a number: digits side by side",
+            elem_id="number-sketchpad",
+            height=NUMBER_CANVAS[1],
+            canvas_size=NUMBER_CANVAS,
+            fixed_canvas=True,
+            type="numpy",
+            image_mode="RGBA",
+            format="png",
+            brush=gr.Brush(default_size=NUMBER_BRUSH, colors=["#000000"], color_mode="fixed"),
+            layers=False,
+            transforms=(),
+        )
+        number_clear = gr.Button("Clear", variant="secondary")
+        with gr.Accordion("Or upload a photo of a number", open=False):
+            number_photo = gr.Image(label="A photo or scan of a number", type="filepath",
+                                    sources=["upload", "clipboard"])
+        with gr.Row(equal_height=False):
+            with gr.Column():
+                number = gr.Textbox(label="Number", elem_id="number", interactive=False)
+                number_hint = gr.Markdown(EMPTY_NUMBER_HINT)
+                number_top5 = gr.Dataframe(headers=["digit", "1st", "2nd", "3rd", "4th", "5th"],
+                                           label="Each digit's top 5", interactive=False)
+            with gr.Column():
+                number_views = gr.Gallery(label="What the model saw (28×28 per digit)", columns=6, height="auto",
+                                          object_fit="contain", format="png", elem_classes="model-view")
+        with gr.Accordion("Details, as the /read_number API returns them", open=False):
+            number_details = gr.JSON(label="Per digit, left to right: top 5, box in the image, touching")
 
     # The latest stroke wins: while one prediction runs, only the newest drawing waits.
     sketch.change(read_drawing, sketch, [label, view, hint], api_name="read_drawing",
@@ -154,6 +241,15 @@ with gr.Blocks(title="Digit Recognizer") as demo:
     photo.change(classify, photo, photo_label, api_name="classify", preprocess=False, show_progress="hidden")
     photo.change(show_model_view, photo, [photo_view, photo_hint], api_visibility="private", preprocess=False,
                  show_progress="hidden")
+    number_outputs = [number, number_details, number_views, number_top5, number_hint]
+    number_sketch.change(read_number, number_sketch, number_outputs, api_name="read_number_drawing",
+                         api_visibility="private", trigger_mode="always_last", show_progress="hidden")
+    number_photo.change(read_uploaded_number, number_photo, number_outputs, api_name="read_number", preprocess=False,
+                        show_progress="hidden")
+    number_clear.click(lambda: None, None, number_sketch, api_visibility="private", queue=False).then(
+        None, js=PICK_NUMBER_BRUSH)
+    number_sketch.clear(None, js=PICK_NUMBER_BRUSH)
+    number_tab.select(None, js=PICK_NUMBER_BRUSH)
 
 if __name__ == "__main__":
     demo.launch(css=CSS)
