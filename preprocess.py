@@ -34,6 +34,7 @@ TOUCHING_WIDTH = 0.9  # ink wider than this may be two digits that touch ...
 CUT_SPAN = (0.15, 0.85)  # ... cut at a column this far across it ...
 CUT_SPACING = 0.1  # ... the thinnest within this share of its width around ...
 CUTS_TRIED = 4  # ... trying at most this many such columns, the thinnest first
+MAX_STROKES = 100  # more separate marks than this is not a number written by hand (and would take long to group)
 
 IDX_FILES = {
     "x_train": "train-images-idx3-ubyte",
@@ -348,6 +349,9 @@ def stroke_groups(mask):
     small to be a digit (a 5's flag drawn apart, a dot) joins the nearest one.
     """
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if len(contours) > MAX_STROKES:
+        raise ImageError(f"This image holds {len(contours)} separate marks, too many to be a handwritten number "
+                         f"(at most {MAX_STROKES}). Send the digits on a plain background.")
     groups = [Strokes(contour) for contour in contours]
     while (pair := _one_digit(groups)) is not None:
         i, j = pair
@@ -367,10 +371,12 @@ def _one_digit(groups):
             b = groups[j]
             if a.shared_columns(b) >= OVERLAP_SHARE * min(a.right - a.left, b.right - b.left):
                 return i, j
+    if len(groups) < 2:
+        return None
     line_height = max(group.bottom - group.top for group in groups)
     for i, part in enumerate(groups):
         dots = part.biggest < DOT_SIZE * line_height
-        if len(groups) < 2 or not (dots or _too_small(part.right - part.left, part.bottom - part.top, line_height)):
+        if not (dots or _too_small(part.right - part.left, part.bottom - part.top, line_height)):
             continue
         gaps = [-part.shared_columns(other) if other is not part else np.inf for other in groups]
         nearest = int(np.argmin(gaps))
