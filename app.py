@@ -270,7 +270,7 @@ with gr.Blocks(title="Digit Recognizer") as demo:
                 number_top5 = gr.Dataframe(headers=["digit", "1st", "2nd", "3rd", "4th", "5th"],
                                            label="Each digit's top 5", interactive=False)
             with gr.Column():
-                number_views = gr.Gallery(label="What the model saw (28×28 per digit)", columns=6, height="auto",
+                number_views = gr.Gallery(label="What the model saw (28×28 per digit)", columns=6, height=280,
                                           object_fit="contain", format="png", elem_classes="model-view")
         with gr.Accordion("Details, as the /read_number API returns them", open=False):
             number_details = gr.JSON(label="Per digit, left to right: top 5, box in the image, touching")

@@ -422,10 +422,12 @@ def _one_digit(groups):
             b = groups[j]
             if a.shared_columns(b) >= OVERLAP_SHARE * min(a.right - a.left, b.right - b.left):
                 return i, j
+    if len(groups) < 2:
+        return None
     line_height = max(group.bottom - group.top for group in groups)
     for i, part in enumerate(groups):
         dots = part.biggest < DOT_SIZE * line_height
-        if len(groups) < 2 or not (dots or _too_small(part.right - part.left, part.bottom - part.top, line_height)):
+        if not (dots or _too_small(part.right - part.left, part.bottom - part.top, line_height)):
             continue
         gaps = [-part.shared_columns(other) if other is not part else np.inf for other in groups]
         nearest = int(np.argmin(gaps))

@@ -163,3 +163,12 @@ def test_nothing_written_is_no_digit_and_no_model_call(blank):
         raise AssertionError("the model is not called for a blank image")
 
     assert split_number(blank, classify) == []
+
+
+def test_a_page_of_marks_is_refused_in_words():
+    speckled = np.full((600, 1200), 255, np.uint8)
+    for row in range(20, 600, 40):
+        for column in range(20, 1200, 40):
+            cv2.circle(speckled, (column, row), 6, 0, -1)
+    with pytest.raises(preprocess.ImageError, match="noise or scattered marks"):
+        split_number(speckled, unsure)
