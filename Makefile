@@ -14,7 +14,7 @@ test: $(VENV)/installed
 	$(BIN)/python -m pytest
 
 train: $(VENV)/installed
-	$(BIN)/python train.py --data $(DATA)
+	$(BIN)/python train.py --data $(DATA) --augment --reduce-lr --epochs 30
 
 $(VENV)/installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
