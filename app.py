@@ -203,6 +203,29 @@ CLEAR_SKETCH = """() => [...document.querySelectorAll('#sketchpad .top-panel but
 PICK_NUMBER_BRUSH = PICK_BRUSH.replace("#sketchpad ", "#number-sketchpad ")
 CLEAR_NUMBER_SKETCH = CLEAR_SKETCH.replace("#sketchpad ", "#number-sketchpad ")
 
+
+
+def drawing_pad(label, elem_id, canvas_size, brush_size):
+    """A Sketchpad ready to draw on: one black brush, no layers, no crop, a fixed canvas."""
+    pad = gr.Sketchpad(
+        label=label,
+        elem_id=elem_id,
+        height=canvas_size[1],
+        canvas_size=canvas_size,
+        fixed_canvas=True,
+        type="numpy",
+        image_mode="RGBA",
+        format="png",
+        brush=gr.Brush(default_size=brush_size, colors=["#000000"], color_mode="fixed"),
+        layers=False,
+        transforms=(),
+    )
+    # The browser sends the Sketchpad's images in chunks that only Gradio's preprocessing
+    # collects (so preprocess=False is no option here); it reads each with this.
+    pad.convert_and_format_image = read_sketch_image
+    return pad
+
+
 with gr.Blocks(title="Digit Recognizer") as demo:
     gr.Markdown(
         "# Digit Recognizer\n"
@@ -212,22 +235,7 @@ with gr.Blocks(title="Digit Recognizer") as demo:
     with gr.Tab("Draw"):
         with gr.Row(equal_height=False):
             with gr.Column():
-                sketch = gr.Sketchpad(
-                    label="Draw a digit",
-                    elem_id="sketchpad",
-                    height=CANVAS_SIZE,
-                    canvas_size=(CANVAS_SIZE, CANVAS_SIZE),
-                    fixed_canvas=True,
-                    type="numpy",
-                    image_mode="RGBA",
-                    format="png",
-                    brush=gr.Brush(default_size=BRUSH_SIZE, colors=["#000000"], color_mode="fixed"),
-                    layers=False,
-                    transforms=(),
-                )
-                # The browser sends the Sketchpad's images in chunks that only Gradio's preprocessing
-                # collects (so preprocess=False is no option here); it reads each with this.
-                sketch.convert_and_format_image = read_sketch_image
+                sketch = drawing_pad("Draw a digit", "sketchpad", (CANVAS_SIZE, CANVAS_SIZE), BRUSH_SIZE)
                 clear = gr.Button("Clear", variant="secondary")
             with gr.Column():
                 label = gr.Label(num_top_classes=TOP_CLASSES, label="Top 5")
@@ -245,20 +253,8 @@ with gr.Blocks(title="Digit Recognizer") as demo:
                 photo_view = gr.Image(label="What the model saw (28×28)", format="png", interactive=False,
                                       elem_classes="model-view")
     with gr.Tab("Number") as number_tab:
-        number_sketch = gr.Sketchpad(
-            label="Write a number: digits side by side",
-            elem_id="number-sketchpad",
-            height=NUMBER_CANVAS[1],
-            canvas_size=NUMBER_CANVAS,
-            fixed_canvas=True,
-            type="numpy",
-            image_mode="RGBA",
-            format="png",
-            brush=gr.Brush(default_size=NUMBER_BRUSH, colors=["#000000"], color_mode="fixed"),
-            layers=False,
-            transforms=(),
-        )
-        number_sketch.convert_and_format_image = read_sketch_image  # as the Draw tab's Sketchpad
+        number_sketch = drawing_pad("Write a number: digits side by side", "number-sketchpad", NUMBER_CANVAS,
+                                    NUMBER_BRUSH)
         number_clear = gr.Button("Clear", variant="secondary")
         with gr.Accordion("Or upload a photo of a number", open=False):
             number_photo = gr.Image(label="A photo or scan of a number", type="filepath",

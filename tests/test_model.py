@@ -35,4 +35,5 @@ def test_reports_describe_the_committed_file():
     metrics = json.loads((ROOT / "reports" / "metrics.json").read_text())
     assert metrics["model_sha256"] == hashlib.sha256(MODEL.read_bytes()).hexdigest()
     assert metrics["test_size"] == 10_000
-    assert metrics["test"]["accuracy"] >= 0.994 and metrics["test"]["top3_accuracy"] >= 0.9994  # the report: 99.37, 99.94
+    # The report: 99.37 % and 99.94 %; the canvas issue asks 99.4 %.
+    assert metrics["test"]["accuracy"] >= 0.994 and metrics["test"]["top3_accuracy"] >= 0.9994
