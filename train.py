@@ -1,8 +1,9 @@
 """Train the report's CNN on MNIST and write model.keras and reports/.
 
-    python train.py --data ../shared/mnist              # the committed checkpoint
-    python train.py                                     # same, MNIST downloaded by Keras
-    python train.py --data ../shared/mnist --push-to-hub <user>/<repo>   # then publish it on the Hub
+    python train.py --data ../shared/mnist --augment --reduce-lr --epochs 30   # the committed checkpoint
+    python train.py --data ../shared/mnist              # the report's plain recipe (the defaults)
+    python train.py                                     # MNIST downloaded by Keras
+    python train.py ... --push-to-hub <user>/<repo>     # then publish it on the Hub
 
 Every epoch's checkpoint goes to <out>/checkpoints/; the epoch with the lowest
 validation loss is evaluated on the 10,000 test digits and becomes <out>/model.keras,
