@@ -40,6 +40,8 @@ parser.add_argument("--data", help="folder of the four MNIST IDX files or a Kera
 parser.add_argument("--out", type=Path, default=Path("."), help="where model.keras, reports/ and checkpoints/ go")
 parser.add_argument("--augment", action="store_true", help="random shifts, rotations, scales, shears, stroke widths")
 parser.add_argument("--reduce-lr", action="store_true", help="halve the learning rate when validation loss stalls")
+parser.add_argument("--prepare", action="store_true", help="train and test on the digits as preprocess.prepare() "
+                    "gives them to the app's model (strokes at one width, re-centred)")
 parser.add_argument("--push-to-hub", metavar="REPO_ID", help="then upload model.keras, reports/ and a model card "
                     "to this Hugging Face model repo (<user>/<name>; needs a token: `hf auth login` or HF_TOKEN)")
 args = parser.parse_args()
@@ -59,16 +61,24 @@ tf.config.experimental.enable_op_determinism()
 
 # --- Prepare the data ----------------------------------------------------------
 
+
+def model_inputs(images):
+    """uint8 MNIST digits -> (N, 28, 28, 1) in [0, 1]; with --prepare, as the app's prepare() gives them."""
+    if args.prepare:
+        return np.stack([preprocess.prepare(image) for image in images])
+    return preprocess.scale_pixels(images)
+
+
+x_train_all, x_test = model_inputs(x_train_all), model_inputs(x_test)
+
 order = np.random.default_rng(args.seed).permutation(len(x_train_all))
 n_val = round(VALIDATION_FRACTION * len(order))
 val_idx, train_idx = order[:n_val], order[n_val:]
 
 
 def dataset(images, labels, training):
-    """uint8 images and int labels -> batched (x in [0, 1], one-hot y), prefetched."""
-    ds = tf.data.Dataset.from_tensor_slices(
-        (preprocess.scale_pixels(images), keras.utils.to_categorical(labels, NUM_CLASSES))
-    )
+    """(N, 28, 28, 1) images in [0, 1] and int labels -> batched (x, one-hot y), prefetched."""
+    ds = tf.data.Dataset.from_tensor_slices((images, keras.utils.to_categorical(labels, NUM_CLASSES)))
     if training:
         ds = ds.shuffle(len(images), seed=args.seed, reshuffle_each_iteration=True)
     ds = ds.batch(args.batch_size)
@@ -182,6 +192,7 @@ metrics = {
     "epochs": args.epochs,
     "seed": args.seed,
     "augment": args.augment,
+    "prepare": args.prepare,
     "test": {name: round(float(value), 5) for name, value in test_metrics.items()},
     "test_errors": int(len(y_test) - np.trace(confusion)),
     "test_size": int(len(y_test)),
