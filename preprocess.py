@@ -234,7 +234,7 @@ def digit_mask(ink, digits=1):
     or it lies in more pieces than handwritten digits have (noise, scribbles).
     """
     mask = cv2.threshold(ink, INK_THRESHOLD - 1, 1, cv2.THRESH_BINARY)[1]
-    covered = float(mask.mean())
+    covered = cv2.countNonZero(mask) / mask.size
     if covered > MAX_INK_FRACTION:
         raise NotADigitError(f"Ink covers {covered:.0%} of the image, so there is no digit shape to read. "
                              "Clear the canvas and draw one digit, or send a digit on a plain background.")
@@ -258,7 +258,7 @@ def stroke_width(mask):
     """Mean stroke width of a binary mask: area over half the perimeter."""
     contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
     perimeter = sum(cv2.arcLength(c, closed=True) for c in contours)
-    return 2.0 * float(mask.sum()) / max(perimeter, 1.0)
+    return 2.0 * cv2.countNonZero(mask) / max(perimeter, 1.0)
 
 
 def normalise_strokes(mask):

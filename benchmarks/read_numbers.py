@@ -24,11 +24,11 @@ from pathlib import Path
 import cv2
 import keras
 import numpy as np
-import tensorflow as tf
 from drawn_mnist import draw_path, pen_path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+import inference  # noqa: E402
 import preprocess  # noqa: E402
 
 LENGTHS = range(2, 7)
@@ -104,20 +104,6 @@ def make_numbers(images, labels, count, rng, touching):
     return numbers
 
 
-def traced(model):
-    """The model as the app calls it: a traced forward pass, prepared digits -> (N, 10) probabilities."""
-
-    @tf.function(input_signature=[tf.TensorSpec((None, 28, 28, 1), tf.float32)])
-    def infer(batch):
-        return model(batch, training=False)
-
-    def classify(batch):
-        return infer(batch).numpy()
-
-    classify(np.zeros((1, 28, 28, 1), np.float32))  # trace before timing
-    return classify
-
-
 def read_numbers(classify, numbers):
     """The numbers' canvases -> (what was read, seconds per number), one model call per number as in the app."""
     read, started = [], time.perf_counter()
@@ -173,7 +159,7 @@ def main():
     if args.data == FULL_MNIST and not FULL_MNIST.exists():
         args.data = SAMPLE
     _, (images, labels) = preprocess.load_mnist(args.data)
-    classify = traced(keras.saving.load_model(args.model, safe_mode=True))
+    classify = inference.forward(keras.saving.load_model(args.model, safe_mode=True))  # as the app calls it
     print(f"{args.numbers} numbers per set, of {LENGTHS.start}-{LENGTHS.stop - 1} digits, from {len(images)} MNIST "
           f"test digits ({args.data}), model {args.model}, seed {args.seed}")
     for name, touching in (("not touching", False), ("touching", True)):

@@ -127,13 +127,13 @@ def test_read_number_reads_a_lone_digit_as_one_digit(digit):
 
 def test_read_number_asks_the_model_once_per_drawing(monkeypatch):
     calls = []
-    model_call = app.infer
+    model_call = app.classify_digits
 
     def counted(batch):
         calls.append(len(batch))
         return model_call(batch)
 
-    monkeypatch.setattr(app, "infer", counted)
+    monkeypatch.setattr(app, "classify_digits", counted)
     assert app.read_number(draw_number("31415"))[0] == "31415"
     assert len(calls) == 1 and calls[0] >= 5
 
