@@ -26,11 +26,16 @@ PREVIEW_SCALE = 8  # the 28x28 model input, shown 224x224 with hard pixel edges
 EMPTY_HINT = "Nothing drawn yet: draw a digit from 0 to 9."
 BLANK_PHOTO_HINT = "No digit in this image: it is blank, or holds only a few dots."
 MAX_FILE_SIZE = "20mb"  # Gradio refuses larger uploads with a message; a phone photo is 2 to 12 MB
+# The queue, chosen from `python benchmarks/latency.py` (README, "Speed"): a request's model work
+# is ~1 ms of the ~70 ms Gradio spends on it, so more concurrency or batching cannot pay; a full
+# queue answers "queue is full" at once rather than after a wait of more than ~10 s.
+CONCURRENCY_LIMIT = 1  # per event
+QUEUE_SIZE = 128  # waiting requests, all events together
 NUMBER_CANVAS = (1200, 400)  # width, height in canvas pixels: room for six digits
 NUMBER_BRUSH = 20  # canvas pixels
 EMPTY_NUMBER_HINT = "Nothing written yet: write a number, its digits side by side."
 
-# --- The model, checked, loaded and traced once at start-up ---------------------
+# --- The model, checked and loaded once at start-up ------------------------------
 
 try:
     MODEL_PATH = hub.find_model(HERE)  # beside app.py, else from the Hub repo $MODEL_REPO; sha256 as reported
@@ -201,7 +206,6 @@ PICK_NUMBER_BRUSH = PICK_BRUSH.replace("#sketchpad ", "#number-sketchpad ")
 CLEAR_NUMBER_SKETCH = CLEAR_SKETCH.replace("#sketchpad ", "#number-sketchpad ")
 
 
-
 def drawing_pad(label, elem_id, canvas_size, brush_size):
     """A Sketchpad ready to draw on: one black brush, no layers, no crop, a fixed canvas."""
     pad = gr.Sketchpad(
@@ -285,6 +289,7 @@ with gr.Blocks(title="Digit Recognizer") as demo:
     number_clear.click(None, js=CLEAR_NUMBER_SKETCH)
     number_sketch.clear(None, js=PICK_NUMBER_BRUSH)
     number_tab.select(None, js=PICK_NUMBER_BRUSH)
+demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE)
 
 if __name__ == "__main__":
     demo.launch(css=CSS, max_file_size=MAX_FILE_SIZE)

@@ -238,7 +238,9 @@ def digit_mask(ink, digits=1):
     if covered > MAX_INK_FRACTION:
         raise NotADigitError(f"Ink covers {covered:.0%} of the image, so there is no digit shape to read. "
                              "Clear the canvas and draw one digit, or send a digit on a plain background.")
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    x, y, w, h = cv2.boundingRect(mask)  # all the ink: the contour work stays inside this box
+    box = mask[y : y + h, x : x + w]
+    contours, _ = cv2.findContours(box, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return None
     sizes = [max(cv2.boundingRect(c)[2:]) for c in contours]
@@ -249,9 +251,10 @@ def digit_mask(ink, digits=1):
                              "handwritten digits. Draw digits, or send a picture of them on a plain background.")
     if largest < MIN_DIGIT_PIXELS:
         return None
-    strokes = np.zeros_like(mask)
+    strokes = np.zeros_like(box)
     cv2.drawContours(strokes, kept, -1, 1, thickness=cv2.FILLED)
-    return mask & strokes  # filled outlines, holes kept
+    box &= strokes  # filled outlines, holes kept; outside the box there is no ink
+    return mask
 
 
 def stroke_width(mask):

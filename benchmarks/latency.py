@@ -7,8 +7,10 @@
    whole, beside keras' model.predict on the same inputs (the report's ~40 ms path).
 2. gradio_client round trips to `python app.py`: /classify beside a no-op endpoint of the
    same shape (an image file in, a Label out) served by the same Gradio: the framework's floor.
-3. Load: N concurrent gradio_client clients for a fixed time against the app: requests per
-   second, p50/p99, errors, and the app's peak memory (VmHWM).
+3. Load: N concurrent gradio_client clients for a fixed time against the app, served with each
+   of several queue concurrency limits: requests per second, p50/p99, errors, and the app's
+   peak memory (VmHWM).
+4. With --training: seconds per epoch of the committed model's train.py command.
 """
 
 import argparse
@@ -34,8 +36,11 @@ parser.add_argument("--repeats", type=int, default=300, help="timed calls per in
 parser.add_argument("--round-trips", type=int, default=200, help="timed calls per endpoint")
 parser.add_argument("--clients", type=int, nargs="+", default=[8, 32, 64])
 parser.add_argument("--load-seconds", type=float, default=15)
+parser.add_argument("--concurrency-limits", nargs="+", default=["1", "2", "none"],
+                    help="queue concurrency limits to load-test the app with ('none': no limit)")
 parser.add_argument("--training", action="store_true", help="also time two epochs of train.py on ../shared/mnist")
 parser.add_argument("--serve-noop", type=int, help=argparse.SUPPRESS)  # internal: run the no-op app on this port
+parser.add_argument("--serve-app", nargs=2, help=argparse.SUPPRESS)  # internal: the app with this limit, on this port
 args = parser.parse_args()
 
 
@@ -49,8 +54,19 @@ def serve_noop(port):
     demo.queue(default_concurrency_limit=None).launch(server_name="127.0.0.1", server_port=port, quiet=True)
 
 
+def serve_app(limit, port):
+    """The app, its queue's concurrency limit set to `limit` ('none': no limit)."""
+    import app
+
+    app.demo.queue(default_concurrency_limit=None if limit == "none" else int(limit), max_size=app.QUEUE_SIZE)
+    app.demo.launch(server_name="127.0.0.1", server_port=port, quiet=True, css=app.CSS, max_file_size=app.MAX_FILE_SIZE)
+
+
 if args.serve_noop:
     serve_noop(args.serve_noop)
+    sys.exit()
+if args.serve_app:
+    serve_app(args.serve_app[0], int(args.serve_app[1]))
     sys.exit()
 
 from drawn_mnist import blank_canvas, draw_path, pen_path, rotate  # noqa: E402
@@ -132,24 +148,32 @@ def load(url, image, clients, seconds):
 
 # --- 1. In-process -----------------------------------------------------------------
 
-import app  # noqa: E402  (loads and traces the model)
+import tensorflow as tf  # noqa: E402
 
+import app  # noqa: E402  (loads the model)
+
+# TensorFlow's fastest call for comparison: the Keras model traced once into a concrete function.
+traced = tf.function(lambda batch: app.model(batch, training=False),
+                     input_signature=[tf.TensorSpec((None, 28, 28, 1), tf.float32)]).get_concrete_function()
 inputs = canvases(args.repeats)
 prepared = [preprocess.prepare(c) for c in inputs]
 for warm in inputs[:20]:
     app.predict(warm)
     app.model.predict(prepared[0][np.newaxis], verbose=0)
+    traced(tf.constant(prepared[0][np.newaxis])).numpy()
 prepare_s = timed(preprocess.prepare, inputs)
 infer_s = timed(app.probabilities, prepared)
 whole_s = timed(app.predict, inputs)
+traced_s = timed(lambda x: traced(tf.constant(x[np.newaxis])).numpy(), prepared)
 keras_s = timed(lambda x: app.model.predict(x[np.newaxis], verbose=0), prepared)
 print(f"app.predict on {args.repeats} 600x600 RGBA canvases ({os.cpu_count()} cores)")
 print(f"  prepare()                {percentiles(prepare_s)}")
-print(f"  inference (traced)       {percentiles(infer_s)}")
+print(f"  inference (numpy)        {percentiles(infer_s)}   (inference.forward, top-5 dict included)")
 print(f"  whole app.predict        {percentiles(whole_s)}")
-print(f"  keras model.predict      {percentiles(keras_s)}   (inference alone)")
+print(f"  tf concrete function     {percentiles(traced_s)}   (inference alone, for comparison)")
+print(f"  keras model.predict      {percentiles(keras_s)}   (inference alone: the report's path)")
 keras_path = np.median(prepare_s) + np.median(keras_s)
-print(f"  model.predict / traced inference, p50: {np.median(keras_s) / np.median(infer_s):.0f}x; "
+print(f"  model.predict / numpy inference, p50: {np.median(keras_s) / np.median(infer_s):.0f}x; "
       f"prepare + model.predict / app.predict, p50: {keras_path / np.median(whole_s):.0f}x")
 
 # --- 2. Round trips and 3. load ---------------------------------------------------------
@@ -174,27 +198,37 @@ with tempfile.TemporaryDirectory() as tmp:
         print(f"  /classify                {percentiles(app_rt)}")
         print(f"  no-op endpoint (floor)   {percentiles(noop_rt)}")
         print(f"  /classify over the floor, p50: {np.median(app_rt) / np.median(noop_rt) - 1:+.1%}")
-
-        print(f"\nload: concurrent gradio_client clients calling /classify for {args.load_seconds:.0f} s each")
-        for clients in args.clients:
-            latencies, errors = load(f"http://127.0.0.1:{app_port}/", image, clients, args.load_seconds)
-            rate = len(latencies) / args.load_seconds
-            print(f"  {clients:3d} clients: {rate:6.1f} req/s   {percentiles(latencies)}   errors {len(errors)}   "
-                  f"app peak RSS {peak_memory_mib(server):.0f} MiB")
     finally:
         for process in (server, noop):
             process.terminate()
             process.wait()
 
+    print(f"\nload: concurrent gradio_client clients calling /classify for {args.load_seconds:.0f} s each; "
+          f"the app's queue: at most {app.QUEUE_SIZE} waiting, run with each concurrency limit")
+    for limit in args.concurrency_limits:
+        port = free_port()
+        server = start([sys.executable, __file__, "--serve-app", limit, str(port)], port)
+        try:
+            for clients in args.clients:
+                latencies, errors = load(f"http://127.0.0.1:{port}/", image, clients, args.load_seconds)
+                rate = len(latencies) / args.load_seconds
+                print(f"  limit {limit:>4}, {clients:3d} clients: {rate:6.1f} req/s   {percentiles(latencies)}   "
+                      f"errors {len(errors)}   app peak RSS {peak_memory_mib(server):.0f} MiB")
+        finally:
+            server.terminate()
+            server.wait()
+
 # --- 4. Training ----------------------------------------------------------------------
 
 if args.training:
     data = ROOT.parent / "shared" / "mnist"
+    recipe = ["--augment", "--reduce-lr", "--prepare"]  # the committed model's flags
     with tempfile.TemporaryDirectory() as tmp:
         seconds = []
         for epochs in (1, 2):
             start_time = time.perf_counter()
-            subprocess.run([sys.executable, "train.py", "--data", str(data), "--epochs", str(epochs), "--out", tmp],
-                           cwd=ROOT, check=True, capture_output=True)
+            subprocess.run([sys.executable, "train.py", "--data", str(data), *recipe, "--epochs", str(epochs),
+                            "--out", tmp], cwd=ROOT, check=True, capture_output=True)
             seconds.append(time.perf_counter() - start_time)
-    print(f"\ntrain.py on {data}: {seconds[1] - seconds[0]:.1f} s per epoch (2-epoch run minus 1-epoch run)")
+    print(f"\ntrain.py --data {data} {' '.join(recipe)}: {seconds[1] - seconds[0]:.1f} s per epoch "
+          "(a 2-epoch run minus a 1-epoch run)")
