@@ -3,7 +3,7 @@
     python benchmarks/canvas.py                      # model.keras, full MNIST test set if ../shared/mnist
     python benchmarks/canvas.py --model other.keras  # the same drawings, another model
 
-Each drawing is one MNIST test digit's pen path (benchmarks/drawn_mnist.py) drawn with a
+Each drawing is one MNIST test digit's pen path (drawn_mnist.py) drawn with a
 round brush of a random width, at a random height, slant (up to +-15 degrees) and place,
 on a transparent or white canvas; plus stylistic variants people draw (a crossed 7, an
 open 4, a serif 1). It prints top-1 / top-3 through prepare() + the model by stroke width
@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import keras  # noqa: E402
-from drawn_mnist import blank_canvas, draw_path, pen_path, rotate  # noqa: E402
 
 import preprocess  # noqa: E402
+from drawn_mnist import blank_canvas, draw_path, pen_path, rotate  # noqa: E402
 
 CANVAS = 600
 WIDTHS = {"hairline": (1, 2), "thin": (3, 7), "medium": (8, 15), "bold": (16, 28), "very bold": (29, 44)}
@@ -41,7 +41,7 @@ parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 default_data = ROOT.parent / "shared" / "mnist"
 parser.add_argument("--data", default=default_data if default_data.exists() else ROOT / "tests/data/mnist-sample")
 parser.add_argument("--model", default=ROOT / "model.keras")
-parser.add_argument("--per-cell", type=int, default=200, help="drawings per width x size cell")
+parser.add_argument("--per-cell", type=int, default=400, help="drawings per width x size cell")
 parser.add_argument("--variants", type=int, default=100, help="drawings per stylistic variant")
 parser.add_argument("--seed", type=int, default=0)
 parser.add_argument("--misses", type=Path, help="save a PNG of misread drawings and what the model saw")
@@ -58,7 +58,9 @@ def drawing(rng, segments, width_range, size_range):
     height = rng.uniform(*size_range) * CANVAS
     width = rng.integers(width_range[0], width_range[1] + 1)
     path = rotate(segments, rng.uniform(-MAX_SLANT, MAX_SLANT))
-    half = np.abs(path.reshape(-1, 2)).max(0) * height + width / 2 + 1
+    extent = np.abs(path.reshape(-1, 2)).max(0)
+    height = min(height, (CANVAS / 2 - width / 2 - 1) / extent.max())  # a large slanted digit still fits
+    half = extent * height + width / 2 + 1
     centre = rng.uniform(half, CANVAS - half)  # anywhere, as long as it fits
     background = WHITE if rng.random() < 0.5 else None
     return draw_path(blank_canvas(CANVAS, background), path, centre, height, width)
@@ -109,6 +111,7 @@ prepared = [preprocess.prepare(c) for c in canvases]
 top1, top3 = top_k_hits(model, prepared, labels)
 naive_top1, _ = top_k_hits(model, [naive(c) for c in canvases], labels)
 mnist_accuracy = np.mean(np.argmax(model.predict(preprocess.scale_pixels(x_test), verbose=0), 1) == y_test)
+mnist_prepared, _ = top_k_hits(model, [preprocess.prepare(x) for x in x_test], y_test)
 
 # --- Report ----------------------------------------------------------------------
 
@@ -132,6 +135,7 @@ for variant in VARIANTS:
     mask = np.array([c == ("variant", variant) for c in cells])
     print(f"| variant: {variant} | {top1[mask].mean():.1%} top-1 (naive {naive_top1[mask].mean():.1%}) |")
 print(f"| MNIST test digits as they are | {mnist_accuracy:.2%} top-1 |")
+print(f"| MNIST test digits through prepare(), as the app reads them | {mnist_prepared.mean():.2%} top-1 |")
 
 if args.misses:
     tiles = []
