@@ -14,7 +14,7 @@ test: $(VENV)/installed
 	$(BIN)/python -m pytest
 
 train: $(VENV)/installed
-	$(BIN)/python train.py --data $(DATA) --augment --reduce-lr --prepare --epochs 40
+	$(BIN)/python train.py --data $(DATA) --augment --reduce-lr --epochs 30
 
 benchmarks: $(VENV)/installed  # the README's figures: about 15 minutes on 2 cores
 	$(BIN)/python benchmarks/canvas.py

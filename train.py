@@ -31,8 +31,6 @@ LEARNING_RATE = 0.001
 VALIDATION_FRACTION = 0.15
 SEED = 2
 NUM_CLASSES = 10
-DRAWN_HEIGHT = 112  # px: a training digit re-drawn as on the Sketchpad (--drawn) is this tall ...
-DRAWN_BRUSH = (0.01, 0.4)  # ... with a brush this wide, a share of its height: hairline to very bold
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument("--epochs", type=int, default=EPOCHS)
@@ -42,11 +40,6 @@ parser.add_argument("--data", help="folder of the four MNIST IDX files or a Kera
 parser.add_argument("--out", type=Path, default=Path("."), help="where model.keras, reports/ and checkpoints/ go")
 parser.add_argument("--augment", action="store_true", help="random shifts, rotations, scales, shears, stroke widths")
 parser.add_argument("--reduce-lr", action="store_true", help="halve the learning rate when validation loss stalls")
-parser.add_argument("--prepare", action="store_true", help="train and test on the digits as preprocess.prepare() "
-                    "gives them to the app's model (strokes at one width, re-centred)")
-parser.add_argument("--drawn", type=float, default=0.0, metavar="SHARE",
-                    help="show this share of training digits re-drawn as on the Sketchpad: their pen path with a "
-                    "round brush of random width, through prepare() (drawn_mnist.py; needs scikit-image)")
 parser.add_argument("--push-to-hub", metavar="REPO_ID", help="then upload model.keras, reports/ and a model card "
                     "to this Hugging Face model repo (<user>/<name>; needs a token: `hf auth login` or HF_TOKEN)")
 args = parser.parse_args()
@@ -66,55 +59,18 @@ tf.config.experimental.enable_op_determinism()
 
 # --- Prepare the data ----------------------------------------------------------
 
-
-def model_inputs(images):
-    """uint8 MNIST digits -> (N, 28, 28, 1) in [0, 1]; with --prepare, as the app's prepare() gives them."""
-    if args.prepare:
-        return np.stack([preprocess.prepare(image) for image in images])
-    return preprocess.scale_pixels(images)
-
-
-def drawn_inputs(images):
-    """uint8 MNIST digits -> the same digits re-drawn as a person draws them on the Sketchpad (their pen
-    path, a round brush of random width), as prepare() gives them; one prepare() cannot read stays as it is."""
-    import drawn_mnist  # scikit-image: only this option needs it
-
-    rng = np.random.default_rng(args.seed)
-    side = 2 * DRAWN_HEIGHT
-    drawn = []
-    for image in images:
-        canvas = np.zeros((side, side), np.uint8)
-        brush = max(1, round(rng.uniform(*DRAWN_BRUSH) * DRAWN_HEIGHT))
-        drawn_mnist.draw_path(canvas, drawn_mnist.pen_path(image), (side / 2, side / 2), DRAWN_HEIGHT, brush, 255)
-        try:
-            digit = preprocess.prepare(canvas)
-        except preprocess.ImageError:
-            digit = None
-        drawn.append(model_inputs(image[np.newaxis])[0] if digit is None else digit)
-    return np.stack(drawn)
-
-
 order = np.random.default_rng(args.seed).permutation(len(x_train_all))
 n_val = round(VALIDATION_FRACTION * len(order))
 val_idx, train_idx = order[:n_val], order[n_val:]
-x_drawn = drawn_inputs(x_train_all[train_idx]) if args.drawn else None
-x_train_all, x_test = model_inputs(x_train_all), model_inputs(x_test)
 
 
-def dataset(images, labels, training, drawn=None):
-    """(N, 28, 28, 1) images in [0, 1] and int labels -> batched (x, one-hot y), prefetched.
-
-    With `drawn` (the same digits re-drawn), each example is drawn with probability --drawn.
-    """
-    one_hot = keras.utils.to_categorical(labels, NUM_CLASSES)
-    ds = tf.data.Dataset.from_tensor_slices((images, one_hot))
+def dataset(images, labels, training):
+    """uint8 images and int labels -> batched (x in [0, 1], one-hot y), prefetched."""
+    ds = tf.data.Dataset.from_tensor_slices(
+        (preprocess.scale_pixels(images), keras.utils.to_categorical(labels, NUM_CLASSES))
+    )
     if training:
         ds = ds.shuffle(len(images), seed=args.seed, reshuffle_each_iteration=True)
-    if drawn is not None:
-        drawn_ds = tf.data.Dataset.from_tensor_slices((drawn, one_hot))
-        drawn_ds = drawn_ds.shuffle(len(drawn), seed=args.seed + 1, reshuffle_each_iteration=True)
-        ds = tf.data.Dataset.sample_from_datasets([ds.repeat(), drawn_ds.repeat()], [1 - args.drawn, args.drawn],
-                                                  seed=args.seed).take(len(images))
     ds = ds.batch(args.batch_size)
     if training and args.augment:
         ds = ds.map(lambda x, y: (augmentation(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE)
@@ -149,7 +105,7 @@ augmentation = keras.Sequential(
     name="augmentation",
 )
 
-train_ds = dataset(x_train_all[train_idx], y_train_all[train_idx], training=True, drawn=x_drawn)
+train_ds = dataset(x_train_all[train_idx], y_train_all[train_idx], training=True)
 val_ds = dataset(x_train_all[val_idx], y_train_all[val_idx], training=False)
 test_ds = dataset(x_test, y_test, training=False)
 
@@ -226,8 +182,6 @@ metrics = {
     "epochs": args.epochs,
     "seed": args.seed,
     "augment": args.augment,
-    "prepare": args.prepare,
-    "drawn": args.drawn,
     "test": {name: round(float(value), 5) for name, value in test_metrics.items()},
     "test_errors": int(len(y_test) - np.trace(confusion)),
     "test_size": int(len(y_test)),

@@ -3,7 +3,7 @@
     python benchmarks/canvas.py                      # model.keras, full MNIST test set if ../shared/mnist
     python benchmarks/canvas.py --model other.keras  # the same drawings, another model
 
-Each drawing is one MNIST test digit's pen path (drawn_mnist.py) drawn with a
+Each drawing is one MNIST test digit's pen path (benchmarks/drawn_mnist.py) drawn with a
 round brush of a random width, at a random height, slant (up to +-15 degrees) and place,
 on a transparent or white canvas; plus stylistic variants people draw (a crossed 7, an
 open 4, a serif 1). It prints top-1 / top-3 through prepare() + the model by stroke width
@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import keras  # noqa: E402
+from drawn_mnist import blank_canvas, draw_path, pen_path, rotate  # noqa: E402
 
 import preprocess  # noqa: E402
-from drawn_mnist import blank_canvas, draw_path, pen_path, rotate  # noqa: E402
 
 CANVAS = 600
 WIDTHS = {"hairline": (1, 2), "thin": (3, 7), "medium": (8, 15), "bold": (16, 28), "very bold": (29, 44)}

@@ -4,7 +4,7 @@
     python benchmarks/read_numbers.py --data tests/data/mnist-sample --numbers 200
 
 Each number has 2 to 6 digits, every one a different MNIST test digit re-drawn with a round
-brush (drawn_mnist.py) on a transparent canvas, as on the Sketchpad. Per number:
+brush (benchmarks/drawn_mnist.py) on a transparent canvas, as on the Sketchpad. Per number:
 a digit height of 60 to 160 px and a brush of 7 to 18 % of it; per digit: a height within 15 %
 and a baseline within 10 % of the number's (the slant is the MNIST writer's own). Neighbours are
 written 5 to 50 % of the digit height apart (between their ink's boxes), except in the
@@ -27,9 +27,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from drawn_mnist import draw_path, pen_path  # noqa: E402
+
 import inference  # noqa: E402
 import preprocess  # noqa: E402
-from drawn_mnist import draw_path, pen_path  # noqa: E402
 
 LENGTHS = range(2, 7)
 HEIGHTS = (60, 160)  # px, the number's digit height

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-import drawn_mnist
 import preprocess
+from benchmarks import drawn_mnist
 
 CANVAS = 300
 

@@ -3,8 +3,7 @@ import json
 
 import keras
 import numpy as np
-import pytest
-from conftest import SAMPLE, run_train
+from conftest import run_train
 
 import preprocess
 
@@ -37,16 +36,3 @@ def test_bad_data_is_one_line_not_a_traceback(tmp_path):
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [f"train.py: {tmp_path / 'nowhere'}: neither a folder of IDX files "
                                                   "nor an .npz file"]
-
-
-def test_prepare_and_drawn_are_recorded_and_the_test_figures_are_of_prepared_digits(tmp_path, sample):
-    result = run_train("--epochs", "1", "--data", str(SAMPLE), "--out", str(tmp_path), "--prepare", "--drawn", "0.5")
-    assert result.returncode == 0, result.stderr[-3000:]
-    metrics = json.loads((tmp_path / "reports" / "metrics.json").read_text())
-    assert metrics["prepare"] is True and metrics["drawn"] == 0.5
-    assert "--prepare --drawn 0.5" in metrics["command"]
-    model = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
-    _, (x_test, y_test) = sample
-    prepared = np.stack([preprocess.prepare(image) for image in x_test])
-    accuracy = np.mean(np.argmax(model.predict(prepared, verbose=0), axis=1) == y_test)
-    assert metrics["test"]["accuracy"] == pytest.approx(accuracy, abs=1e-4)
