@@ -89,12 +89,13 @@ def timed(fn, inputs):
 
 
 def canvases(count):
-    """Drawn MNIST sample digits on 600x600 RGBA canvases, as the Sketchpad sends them."""
+    """Drawn MNIST sample digits on 600x600 RGBA canvases, as the Sketchpad sends them: decoded,
+    so every page written (a fresh np.zeros page would cost a page fault on its first read)."""
     _, (images, _) = preprocess.load_mnist(ROOT / "tests" / "data" / "mnist-sample")
     rng = np.random.default_rng(0)
     return [
-        draw_path(blank_canvas(600), rotate(pen_path(images[i % len(images)]), rng.uniform(-10, 10)),
-                  rng.uniform(200, 400, 2), rng.uniform(150, 450), rng.integers(3, 40))
+        np.array(draw_path(blank_canvas(600), rotate(pen_path(images[i % len(images)]), rng.uniform(-10, 10)),
+                  rng.uniform(200, 400, 2), rng.uniform(150, 450), rng.integers(3, 40)))
         for i in range(count)
     ]
 
