@@ -1,6 +1,6 @@
 """Digit Recognizer: draw a digit and see the model's top five as you draw.
 
-Data path: drawing -> preprocess.prepare (centred 28x28) -> model -> top-5 -> Label.
+Data path: drawing -> preprocess.prepare (centred 28x28) -> model (inference.forward) -> top-5 -> Label.
 A number: drawing -> preprocess.split_number (digits left to right, one batched model call) -> "2026".
 """
 
@@ -27,8 +27,8 @@ EMPTY_HINT = "Nothing drawn yet: draw a digit from 0 to 9."
 BLANK_PHOTO_HINT = "No digit in this image: it is blank, or holds only a few dots."
 MAX_FILE_SIZE = "20mb"  # Gradio refuses larger uploads with a message; a phone photo is 2 to 12 MB
 # The queue, chosen from `python benchmarks/latency.py` (README, "Speed"): a request's model work
-# is ~1 ms of the ~70 ms Gradio spends on it, so more concurrency or batching cannot pay; a full
-# queue answers "queue is full" at once rather than after a wait of more than ~10 s.
+# is ~2 % of the ~100 ms Gradio spends on it, so more concurrency or batching cannot pay; a full
+# queue (~13 s of waiting at ~10 requests a second) says so at once rather than after a longer wait.
 CONCURRENCY_LIMIT = 1  # per event
 QUEUE_SIZE = 128  # waiting requests, all events together
 NUMBER_CANVAS = (1200, 400)  # width, height in canvas pixels: room for six digits
@@ -42,8 +42,8 @@ try:
 except hub.ModelFileError as e:
     sys.exit(f"app.py: {e}")
 model = keras.saving.load_model(MODEL_PATH, safe_mode=True)  # safe_mode: no Python code stored in the file is run
-# The model's own weights, run with numpy: ~0.1 ms a digit, where any TensorFlow call costs ~0.6 ms
-# and keras' model.predict tens of ms (the report's ~40 ms).
+# The model's own weights, run with numpy: ~0.2-0.3 ms a digit, where any TensorFlow call costs
+# ~0.6 ms and keras' model.predict tens of ms (the report's ~40 ms).
 try:
     classify_digits = inference.forward(model)  # prepared digits (N, 28, 28, 1) -> (N, 10) probabilities
 except inference.UnsupportedLayerError as e:
