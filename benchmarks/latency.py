@@ -1,6 +1,6 @@
 """Speed and memory: canvas to top-5 in-process, through the API, under load, and training.
 
-    python benchmarks/latency.py                 # all but training (about 3 minutes on 2 cores)
+    python benchmarks/latency.py                 # all but training (about 7 minutes on 2 cores)
     python benchmarks/latency.py --training      # also seconds per epoch of train.py
 
 1. app.predict on 600x600 RGBA canvases: p50/p99 of prepare(), of inference and of the
