@@ -61,7 +61,7 @@ def conv2d(layer):
 
 
 def max_pooling2d(layer):
-    """Non-overlapping 'valid' max pooling: a reshape and a max."""
+    """Non-overlapping 'valid' max pooling: the max of the pool's strided views."""
     config = layer.get_config()
     pool = tuple(config["pool_size"])
     _require(layer, strides=pool, padding="valid", data_format="channels_last")
@@ -75,6 +75,11 @@ def max_pooling2d(layer):
     return run
 
 
+def flatten(layer):
+    _require(layer, data_format="channels_last")  # numpy's row-major order is then Keras' order
+    return lambda x: x.reshape(len(x), -1)
+
+
 def dense(layer):
     kernel, bias = layer.get_weights()
     activation = _activation(layer)
@@ -84,7 +89,7 @@ def dense(layer):
 LAYERS = {
     "Conv2D": conv2d,
     "MaxPooling2D": max_pooling2d,
-    "Flatten": lambda layer: lambda x: x.reshape(len(x), -1),  # channels_last: the order Keras flattens in
+    "Flatten": flatten,
     "Dropout": lambda layer: lambda x: x,  # inactive at inference
     "Dense": dense,
 }

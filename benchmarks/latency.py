@@ -4,7 +4,8 @@
     python benchmarks/latency.py --training      # also seconds per epoch of train.py
 
 1. app.predict on 600x600 RGBA canvases: p50/p99 of prepare(), of inference and of the
-   whole, beside keras' model.predict on the same inputs (the report's ~40 ms path).
+   whole, beside the same model as a TensorFlow concrete function and keras' model.predict
+   on the same inputs (the report's ~40 ms path).
 2. gradio_client round trips to `python app.py`: /classify beside a no-op endpoint of the
    same shape (an image file in, a Label out) served by the same Gradio: the framework's floor.
 3. Load: N concurrent gradio_client clients for a fixed time against the app, served with each

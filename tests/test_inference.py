@@ -50,6 +50,7 @@ def test_forward_runs_other_sizes_of_the_same_layer_kinds():
     (keras.layers.BatchNormalization(name="norm"), "norm: a BatchNormalization layer"),
     (keras.layers.Conv2D(4, 3, padding="same", name="same"), "same: padding='same'"),
     (keras.layers.Conv2D(4, 3, activation="tanh", name="tanh"), "tanh: activation 'tanh'"),
+    (keras.layers.Flatten(data_format="channels_first", name="flat"), "flat: data_format='channels_first'"),
 ])
 def test_forward_refuses_what_it_does_not_run(layer, named):
     model = keras.Sequential([keras.Input((28, 28, 1)), layer])
