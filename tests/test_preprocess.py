@@ -116,6 +116,14 @@ def test_stroke_width_is_normalised():
     assert abs(widths[0] - widths[1]) < 1.0
 
 
+@pytest.mark.parametrize("step", [2, 3, 12])
+def test_a_large_digit_is_reduced_keeping_every_pixel_of_ink(step):
+    strokes = (np.random.default_rng(step).random((101, 203)) > 0.995).astype(np.uint8) * 255  # lone pixels
+    padded = np.pad(strokes, ((0, -101 % step), (0, -203 % step)))
+    any_ink = padded.reshape(padded.shape[0] // step, step, -1, step).max(axis=(1, 3))
+    np.testing.assert_array_equal(preprocess.reduce_by(strokes, step), any_ink)
+
+
 def test_aspect_ratio_is_kept():
     w, h = ink_box(prepare(draw(1)))
     assert h >= 18 and w <= 6  # a 1 stays narrow, not stretched into a blob
