@@ -36,7 +36,8 @@ def test_forward_runs_other_sizes_of_the_same_layer_kinds():
     keras.utils.set_random_seed(0)
     model = keras.Sequential([
         keras.Input((13, 11, 2)),
-        keras.layers.Conv2D(5, (3, 2), activation="relu"),
+        keras.layers.Conv2D(12, (3, 2), activation="relu"),  # fewer channels than columns: patches copied by row
+        keras.layers.Conv2D(5, (2, 3), activation="relu"),  # more: patches copied by channel
         keras.layers.MaxPooling2D(3),
         keras.layers.Flatten(),
         keras.layers.Dense(7),
