@@ -194,15 +194,22 @@ def as_uint8(image):
 
 
 def ink_map(image):
-    """A uint8 image -> uint8 ink (255 = stroke), whatever its polarity.
+    """A uint8 image -> (ink, (x, y)): uint8 ink (255 = stroke), whatever its polarity, of the part
+    of the image that holds all its ink, and where that part's top-left corner lies in the image.
 
     A canvas with transparency is read by its alpha; an opaque image by its
     polarity: the background is the median level, ink is what differs from it.
     """
     if image.ndim == 3 and image.shape[2] in (2, 4):
-        alpha = cv2.extractChannel(image, image.shape[2] - 1)
-        if alpha[0, 0] < 250 or alpha.min() < 250:  # transparency (a canvas's corner shows it): strokes are opaque
-            return alpha
+        alpha_channel = image.shape[2] - 1
+        if image[0, 0, alpha_channel] < 250:  # transparency (a canvas's corner shows it): strokes are opaque
+            x, y, width, height = nonzero_box(image)
+            if width == 0:  # nothing drawn
+                return np.zeros((0, 0), np.uint8), (0, 0)
+            return cv2.extractChannel(image[y : y + height, x : x + width], alpha_channel), (x, y)
+        alpha = cv2.extractChannel(image, alpha_channel)
+        if alpha.min() < 250:
+            return alpha, (0, 0)
         image = image[..., :-1]
     if image.ndim == 3:
         image = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.shape[2] == 3 else image[..., 0]
@@ -213,8 +220,25 @@ def ink_map(image):
     ink = cv2.subtract(grey, background)
     contrast = int(ink.max())
     if contrast < MIN_CONTRAST:  # a uniform image: nothing drawn
-        return np.zeros_like(ink)
-    return cv2.convertScaleAbs(ink, alpha=255.0 / contrast)
+        return np.zeros_like(ink), (0, 0)
+    return cv2.convertScaleAbs(ink, alpha=255.0 / contrast), (0, 0)
+
+
+def nonzero_box(image):
+    """(x, y, width, height) of the pixels of an (H, W, C) image with any byte not zero; all zeros if none.
+
+    A canvas's clear pixels are all-zero bytes, so this box holds its strokes. Found with numpy's
+    vectorised max over rows of bytes: 2-3x faster than OpenCV's boundingRect on the alpha channel,
+    which must first be copied out.
+    """
+    rows = np.ascontiguousarray(image).reshape(len(image), -1)
+    filled_rows = np.flatnonzero(rows.max(axis=1))
+    if not filled_rows.size:
+        return 0, 0, 0, 0
+    top, bottom = int(filled_rows[0]), int(filled_rows[-1]) + 1
+    filled_bytes = np.flatnonzero(rows[top:bottom].max(axis=0))
+    left, right = int(filled_bytes[0]) // image.shape[2], int(filled_bytes[-1]) // image.shape[2] + 1
+    return left, top, right - left, bottom - top
 
 
 def _limit_size(image):
@@ -228,16 +252,16 @@ def _limit_size(image):
 
 
 def digit_mask(ink, digits=1):
-    """The strokes of up to `digits` digits: OpenCV contours, specks dropped; None if blank.
+    """The strokes of up to `digits` digits in an Ink: OpenCV contours, specks dropped; None if blank.
 
     Returns (mask, (x, y)): a 0/1 mask cropped to the ink's bounding box, and where that
-    box's top-left corner lies in `ink`: the work stays inside the box, however large the image.
+    box's top-left corner lies in the image: the work stays inside the box, however large the image.
     Raises NotADigitError when the ink cannot be digits: it covers most of the image,
     or it lies in more pieces than handwritten digits have (noise, scribbles).
     """
-    x, y, w, h = cv2.boundingRect(ink)  # any ink at all: its strokes lie inside
-    mask = cv2.threshold(ink[y : y + h, x : x + w], INK_THRESHOLD - 1, 1, cv2.THRESH_BINARY)[1]
-    covered = cv2.countNonZero(mask) / ink.size
+    x, y, w, h = cv2.boundingRect(ink.map)  # any ink at all: its strokes lie inside
+    mask = cv2.threshold(ink.map[y : y + h, x : x + w], INK_THRESHOLD - 1, 1, cv2.THRESH_BINARY)[1]
+    covered = cv2.countNonZero(mask) / ink.image_pixels
     if covered > MAX_INK_FRACTION:
         raise NotADigitError(f"Ink covers {covered:.0%} of the image, so there is no digit shape to read. "
                              "Clear the canvas and draw one digit, or send a digit on a plain background.")
@@ -256,7 +280,7 @@ def digit_mask(ink, digits=1):
         strokes = np.zeros_like(mask)
         cv2.drawContours(strokes, kept, -1, 1, thickness=cv2.FILLED)
         mask &= strokes
-    return mask, (x, y)
+    return mask, (x + ink.corner[0], y + ink.corner[1])
 
 
 def stroke_width(mask):
@@ -288,9 +312,17 @@ def centre_of_mass_shift(digit):
     return centre - moments["m10"] / moments["m00"], centre - moments["m01"] / moments["m00"]
 
 
+class Ink(NamedTuple):
+    """What read_ink reads of an image: its ink, over the part of the image that holds it."""
+
+    map: np.ndarray  # uint8, 255 = stroke (see ink_map)
+    corner: tuple  # (x, y): where the map's top-left pixel lies in the image (reduced to MAX_SIDE)
+    image_pixels: int  # the area of that image
+    scale: float  # how many pixels of the image sent one pixel of the map spans
+
+
 def read_ink(image):
-    """What a user sends -> (ink, scale): its ink map (see ink_map), reduced to at most
-    MAX_SIDE on a side, and how many of the image's pixels one ink pixel spans; (None, 1.0) if empty.
+    """What a user sends -> its Ink (see ink_map), reduced to at most MAX_SIDE on a side; None if empty.
 
     Accepts a Gradio Sketchpad value (dict with background / layers / composite), a
     file as Gradio sends it undecoded (dict with path), a numpy array (greyscale, RGB
@@ -298,16 +330,19 @@ def read_ink(image):
     in words, for what it cannot read and NotADigitError for what is not one digit.
     """
     if image is None:
-        return None, 1.0
+        return None
     if isinstance(image, dict):  # gr.Sketchpad / gr.ImageEditor value, or a file's data (Gradio, preprocess=False)
         return read_ink(image["path"] if "path" in image else image.get("composite"))
     if not isinstance(image, np.ndarray):
         image = read_image(image)
     image = as_uint8(image)
     if image.size == 0:
-        return None, 1.0
-    ink = ink_map(_limit_size(image))
-    return ink, image.shape[1] / ink.shape[1]
+        return None
+    reduced = _limit_size(image)
+    ink, corner = ink_map(reduced)
+    if ink.size == 0:
+        return None
+    return Ink(ink, corner, reduced.shape[0] * reduced.shape[1], image.shape[1] / reduced.shape[1])
 
 
 def reduce_by(strokes, step):
@@ -322,7 +357,7 @@ def centre_digit(mask):
     """A binary mask holding one digit's strokes -> float32 (28, 28, 1) in [0, 1], placed as MNIST did."""
     # Crop the strokes' bounding box and bring it to WORK_BOX, aspect ratio kept.
     x, y, w, h = cv2.boundingRect(mask)
-    crop = mask[y : y + h, x : x + w] * np.uint8(255)
+    crop = cv2.threshold(mask[y : y + h, x : x + w], 0, 255, cv2.THRESH_BINARY)[1]  # 0/255, for resizing
     step = max(w, h) // WORK_BOX
     if step > 1:  # a large digit: first reduced by a whole factor, which OpenCV does 4-8x faster
         crop = reduce_by(crop, step)
@@ -331,7 +366,7 @@ def centre_digit(mask):
     work_size = (max(1, round(w * factor)), max(1, round(h * factor)))
     shrinking = factor < 1
     work = cv2.resize(crop, work_size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-    work = normalise_strokes((work > (0 if shrinking else 127)).astype(np.uint8))
+    work = normalise_strokes(cv2.threshold(work, 0 if shrinking else 127, 1, cv2.THRESH_BINARY)[1])
 
     # Anti-aliased reduction to the 20-pixel box, then into the 28x28 field.
     box = DIGIT_BOX / WORK_BOX
@@ -343,12 +378,13 @@ def centre_digit(mask):
     dx, dy = centre_of_mass_shift(field)
     shift = np.float32([[1, 0, dx], [0, 1, dy]])
     field = cv2.warpAffine(field, shift, (IMAGE_SIZE, IMAGE_SIZE), flags=cv2.INTER_LINEAR)
-    return np.clip(field, 0.0, 1.0)[..., np.newaxis]
+    np.clip(field, 0.0, 1.0, out=field)
+    return field[..., np.newaxis]
 
 
 def prepare(image):
     """What a user sends (anything read_ink takes) -> float32 (28, 28, 1) in [0, 1] like MNIST, or None if blank."""
-    ink, _ = read_ink(image)
+    ink = read_ink(image)
     strokes = None if ink is None else digit_mask(ink)
     return None if strokes is None else centre_digit(strokes[0])
 
@@ -373,7 +409,7 @@ def split_number(image, classify):
     classify: prepared digits (N, 28, 28, 1) -> (N, 10) probabilities; called once, with every
     candidate digit of the image in one batch.
     """
-    ink, scale = read_ink(image)
+    ink = read_ink(image)
     strokes = None if ink is None else digit_mask(ink, digits=MAX_DIGITS)
     if strokes is None:
         return []
@@ -381,7 +417,7 @@ def split_number(image, classify):
 
     def box_sent(piece):  # the piece's bounding box in the pixels of the image sent
         x, y, width, height = cv2.boundingRect(piece)
-        return tuple(round(v * scale) for v in (left + x, top + y, width, height))
+        return tuple(round(v * ink.scale) for v in (left + x, top + y, width, height))
 
     groups = stroke_groups(mask)
     line_height = max(cv2.boundingRect(group)[3] for group in groups)

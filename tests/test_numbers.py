@@ -25,7 +25,7 @@ FOUR_WITH_STEM_LIFTED = [[(0.56, 0.15), (0.3, 0.6), (0.75, 0.6)], [(0.6, 0.3), (
 
 def mask(canvas):
     """The canvas's strokes as a 0/1 mask of the canvas's size."""
-    strokes, (x, y) = preprocess.digit_mask(preprocess.read_ink(canvas)[0])
+    strokes, (x, y) = preprocess.digit_mask(preprocess.read_ink(canvas))
     full = np.zeros(canvas.shape[:2], np.uint8)
     full[y : y + strokes.shape[0], x : x + strokes.shape[1]] = strokes
     return full

@@ -124,6 +124,24 @@ def test_a_large_digit_is_reduced_keeping_every_pixel_of_ink(step):
     np.testing.assert_array_equal(preprocess.reduce_by(strokes, step), any_ink)
 
 
+@pytest.mark.parametrize("channels", [2, 4])
+def test_the_box_searched_for_ink_holds_every_pixel_with_a_byte_set(channels):
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        image = np.zeros((rng.integers(1, 60), rng.integers(1, 60), channels), np.uint8)
+        for _ in range(rng.integers(0, 4)):  # a few lone bytes, any channel
+            image[rng.integers(image.shape[0]), rng.integers(image.shape[1]), rng.integers(channels)] = 1
+        expected = cv2.boundingRect(image.any(axis=2).astype(np.uint8))
+        assert preprocess.nonzero_box(image) == expected
+
+
+def test_a_canvas_whose_clear_pixels_are_coloured_reads_like_one_whose_are_black():
+    canvas = draw(2)
+    coloured = canvas.copy()
+    coloured[canvas[..., 3] == 0] = (255, 255, 255, 0)  # clear, but white: every byte of RGB set
+    np.testing.assert_array_equal(prepare(coloured), prepare(canvas))
+
+
 def test_aspect_ratio_is_kept():
     w, h = ink_box(prepare(draw(1)))
     assert h >= 18 and w <= 6  # a 1 stays narrow, not stretched into a blob
