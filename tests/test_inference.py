@@ -35,15 +35,19 @@ def test_forward_reads_one_digit_as_the_batch_does(model, sample):
 def test_forward_runs_other_sizes_of_the_same_layer_kinds():
     keras.utils.set_random_seed(0)
     model = keras.Sequential([
-        keras.Input((13, 11, 2)),
+        keras.Input((17, 15, 2)),
         keras.layers.Conv2D(12, (3, 2), activation="relu"),  # fewer channels than columns: patches copied by row
-        keras.layers.Conv2D(5, (2, 3), activation="relu"),  # more: patches copied by channel
-        keras.layers.MaxPooling2D(3),
+        keras.layers.MaxPooling2D(2),  # run before the bias and relu, which it commutes with
+        keras.layers.Conv2D(5, (2, 3), activation="softmax"),  # more: patches copied by channel
+        keras.layers.MaxPooling2D(2),  # after the softmax, which it does not commute with
+        keras.layers.Conv2D(4, 1),
+        keras.layers.MaxPooling2D((1, 2)),  # before the bias
+        keras.layers.Dropout(0.5),
         keras.layers.Flatten(),
         keras.layers.Dense(7),
         keras.layers.Dense(4, activation="softmax"),
     ])
-    batch = np.random.default_rng(0).random((6, 13, 11, 2), dtype=np.float32)
+    batch = np.random.default_rng(0).random((6, 17, 15, 2), dtype=np.float32)
     np.testing.assert_allclose(inference.forward(model)(batch), model(batch), atol=1e-5)
 
 
