@@ -42,7 +42,7 @@ try:
 except hub.ModelFileError as e:
     sys.exit(f"app.py: {e}")
 model = keras.saving.load_model(MODEL_PATH, safe_mode=True)  # safe_mode: no Python code stored in the file is run
-# The model's own weights, run with numpy: ~0.2-0.3 ms a digit, where any TensorFlow call costs
+# The model's own weights, run with numpy: ~0.15 ms a digit, where any TensorFlow call costs
 # ~0.6 ms and keras' model.predict tens of ms (the report's ~40 ms).
 try:
     classify_digits = inference.forward(model)  # prepared digits (N, 28, 28, 1) -> (N, 10) probabilities

@@ -2,6 +2,7 @@
 
     python benchmarks/latency.py                 # all but training (about 7 minutes on 2 cores)
     python benchmarks/latency.py --training      # also seconds per epoch of train.py
+    python benchmarks/latency.py --parts in-process round-trips   # some parts only
 
 1. app.predict on 600x600 RGBA canvases: p50/p99 of prepare(), of inference and of the
    whole (wall time; and the p50 of the thread's CPU time, which a busy shared machine
@@ -40,6 +41,8 @@ parser.add_argument("--clients", type=int, nargs="+", default=[8, 32, 64])
 parser.add_argument("--load-seconds", type=float, default=15)
 parser.add_argument("--concurrency-limits", nargs="+", default=["1", "2", "none"],
                     help="queue concurrency limits to load-test the app with ('none': no limit)")
+parser.add_argument("--parts", nargs="+", choices=["in-process", "round-trips", "load"],
+                    default=["in-process", "round-trips", "load"], help="which of parts 1-3 to run")
 parser.add_argument("--training", action="store_true", help="also time two epochs of train.py on ../shared/mnist")
 parser.add_argument("--serve-noop", type=int, help=argparse.SUPPRESS)  # internal: run the no-op app on this port
 parser.add_argument("--serve-app", nargs=2, help=argparse.SUPPRESS)  # internal: the app with this limit, on this port
@@ -153,44 +156,45 @@ def load(url, image, clients, seconds):
 
 # --- 1. In-process -----------------------------------------------------------------
 
-import tensorflow as tf  # noqa: E402
-
 import app  # noqa: E402  (loads the model)
 
-# TensorFlow's fastest call for comparison: the Keras model traced once into a concrete function.
-traced = tf.function(lambda batch: app.model(batch, training=False),
-                     input_signature=[tf.TensorSpec((None, 28, 28, 1), tf.float32)]).get_concrete_function()
-inputs = canvases(args.repeats)
-prepared = [preprocess.prepare(c) for c in inputs]
-for warm in inputs[:20]:
-    app.predict(warm)
-    app.model.predict(prepared[0][np.newaxis], verbose=0)
-    traced(tf.constant(prepared[0][np.newaxis])).numpy()
-prepare_s = timed(preprocess.prepare, inputs)
-infer_s = timed(app.probabilities, prepared)
-whole_s = timed(app.predict, inputs)
-traced_s = timed(lambda x: traced(tf.constant(x[np.newaxis])).numpy(), prepared)
-keras_s = timed(lambda x: app.model.predict(x[np.newaxis], verbose=0), prepared)
-print(f"app.predict on {args.repeats} 600x600 RGBA canvases ({os.cpu_count()} cores)")
-cpu_prepare, cpu_infer, cpu_whole = (
-    np.median(timed(fn, x, time.thread_time)) * 1e3
-    for fn, x in ((preprocess.prepare, inputs), (app.probabilities, prepared), (app.predict, inputs))
-)
-print(f"  prepare()                {percentiles(prepare_s)}   CPU p50 {cpu_prepare:.3f} ms")
-print(f"  inference (numpy)        {percentiles(infer_s)}   CPU p50 {cpu_infer:.3f} ms   "
-      "(inference.forward, top-5 dict included)")
-print(f"  whole app.predict        {percentiles(whole_s)}   CPU p50 {cpu_whole:.3f} ms")
-print(f"  tf concrete function     {percentiles(traced_s)}   (inference alone, for comparison)")
-print(f"  keras model.predict      {percentiles(keras_s)}   (inference alone: the report's path)")
-keras_path = np.median(prepare_s) + np.median(keras_s)
-print(f"  model.predict / numpy inference, p50: {np.median(keras_s) / np.median(infer_s):.0f}x; "
-      f"prepare + model.predict / app.predict, p50: {keras_path / np.median(whole_s):.0f}x")
 
-# --- 2. Round trips and 3. load ---------------------------------------------------------
+def in_process(inputs):
+    import tensorflow as tf
 
-with tempfile.TemporaryDirectory() as tmp:
-    image = str(Path(tmp) / "digit.png")
-    cv2.imwrite(image, cv2.cvtColor(inputs[0], cv2.COLOR_RGBA2BGRA))
+    # TensorFlow's fastest call for comparison: the Keras model traced once into a concrete function.
+    traced = tf.function(lambda batch: app.model(batch, training=False),
+                         input_signature=[tf.TensorSpec((None, 28, 28, 1), tf.float32)]).get_concrete_function()
+    prepared = [preprocess.prepare(c) for c in inputs]
+    for warm in inputs[:20]:
+        app.predict(warm)
+        app.model.predict(prepared[0][np.newaxis], verbose=0)
+        traced(tf.constant(prepared[0][np.newaxis])).numpy()
+    prepare_s = timed(preprocess.prepare, inputs)
+    infer_s = timed(app.probabilities, prepared)
+    whole_s = timed(app.predict, inputs)
+    traced_s = timed(lambda x: traced(tf.constant(x[np.newaxis])).numpy(), prepared)
+    keras_s = timed(lambda x: app.model.predict(x[np.newaxis], verbose=0), prepared)
+    print(f"app.predict on {args.repeats} 600x600 RGBA canvases ({os.cpu_count()} cores)")
+    cpu_prepare, cpu_infer, cpu_whole = (
+        np.median(timed(fn, x, time.thread_time)) * 1e3
+        for fn, x in ((preprocess.prepare, inputs), (app.probabilities, prepared), (app.predict, inputs))
+    )
+    print(f"  prepare()                {percentiles(prepare_s)}   CPU p50 {cpu_prepare:.3f} ms")
+    print(f"  inference (numpy)        {percentiles(infer_s)}   CPU p50 {cpu_infer:.3f} ms   "
+          "(inference.forward, top-5 dict included)")
+    print(f"  whole app.predict        {percentiles(whole_s)}   CPU p50 {cpu_whole:.3f} ms")
+    print(f"  tf concrete function     {percentiles(traced_s)}   (inference alone, for comparison)")
+    print(f"  keras model.predict      {percentiles(keras_s)}   (inference alone: the report's path)")
+    keras_path = np.median(prepare_s) + np.median(keras_s)
+    print(f"  model.predict / numpy inference, p50: {np.median(keras_s) / np.median(infer_s):.0f}x; "
+          f"prepare + model.predict / app.predict, p50: {keras_path / np.median(whole_s):.0f}x")
+
+
+# --- 2. Round trips --------------------------------------------------------------------
+
+
+def round_trips(image):
     app_port, noop_port = free_port(), free_port()
     server = start([sys.executable, "app.py"], app_port)
     noop = start([sys.executable, __file__, "--serve-noop", str(noop_port)], noop_port)
@@ -213,6 +217,11 @@ with tempfile.TemporaryDirectory() as tmp:
             process.terminate()
             process.wait()
 
+
+# --- 3. Load ---------------------------------------------------------------------------
+
+
+def load_test(image):
     print(f"\nload: concurrent gradio_client clients calling /classify for {args.load_seconds:.0f} s each; "
           f"the app's queue: at most {app.QUEUE_SIZE} waiting, run with each concurrency limit")
     for limit in args.concurrency_limits:
@@ -227,6 +236,18 @@ with tempfile.TemporaryDirectory() as tmp:
         finally:
             server.terminate()
             server.wait()
+
+
+inputs = canvases(args.repeats)
+if "in-process" in args.parts:
+    in_process(inputs)
+with tempfile.TemporaryDirectory() as tmp:
+    image = str(Path(tmp) / "digit.png")
+    cv2.imwrite(image, cv2.cvtColor(inputs[0], cv2.COLOR_RGBA2BGRA))
+    if "round-trips" in args.parts:
+        round_trips(image)
+    if "load" in args.parts:
+        load_test(image)
 
 # --- 4. Training ----------------------------------------------------------------------
 
