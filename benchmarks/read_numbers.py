@@ -152,7 +152,7 @@ def main():
                         help="MNIST: a folder of the IDX files or an .npz (default: ../shared/mnist, "
                              "else the 500 test digits shipped in tests/data/mnist-sample)")
     parser.add_argument("--model", default=str(ROOT / "model.keras"))
-    parser.add_argument("--numbers", type=int, default=500, help="numbers in each set (default 500)")
+    parser.add_argument("--numbers", type=int, default=2000, help="numbers in each set (default 2000: +-0.5 points)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--examples", type=Path, help="save the first numbers of each set as PNGs here")
     args = parser.parse_args()
