@@ -27,10 +27,10 @@ EMPTY_HINT = "Nothing drawn yet: draw a digit from 0 to 9."
 BLANK_PHOTO_HINT = "No digit in this image: it is blank, or holds only a few dots."
 MAX_FILE_SIZE = "20mb"  # Gradio refuses larger uploads with a message; a phone photo is 2 to 12 MB
 # The queue, chosen from `python benchmarks/latency.py` (README, "Speed"): a request's model work
-# is ~2 % of the ~150 ms Gradio spends on it, so batching cannot pay; with no limit per event,
-# requests overlap Gradio's own work (more requests a second than with 1 in 11 of 12 load runs)
-# and none waits behind a large upload; Gradio's 40 worker threads still bound it. A full queue
-# (~13 s of waiting at ~10 requests a second) says so at once rather than after a longer wait.
+# is ~1 % of the ~150 ms Gradio spends on it, so batching cannot pay; with no limit per event,
+# requests overlap Gradio's own work (as many or more requests a second than with a limit of 1
+# in 11 of 12 loads measured) and none waits behind a large upload; Gradio's 40 worker threads
+# still bound it. A full queue (~13 s of waiting at ~10 requests a second) says so at once.
 CONCURRENCY_LIMIT = None  # per event: no limit
 QUEUE_SIZE = 128  # waiting requests, all events together
 NUMBER_CANVAS = (1200, 400)  # width, height in canvas pixels: room for six digits
