@@ -16,7 +16,7 @@ test: $(VENV)/installed
 train: $(VENV)/installed
 	$(BIN)/python train.py --data $(DATA) --augment --reduce-lr --epochs 30
 
-benchmarks: $(VENV)/installed  # the README's figures: about 15 minutes on 2 cores
+benchmarks: $(VENV)/installed  # the README's figures: about 20 minutes on 2 cores
 	$(BIN)/python benchmarks/canvas.py
 	$(BIN)/python benchmarks/read_numbers.py
 	$(BIN)/python benchmarks/latency.py --training
