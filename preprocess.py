@@ -1,4 +1,4 @@
-"""Where images become model input: MNIST loading, and a drawing -> a centred 28x28.
+"""Where images become model input: a drawing -> a centred 28x28, and a number -> its digits.
 
 MNIST's digits were size-normalised to fit a 20x20 box (keeping their aspect
 ratio), anti-aliased, and placed in a 28x28 field so that their centre of mass
@@ -6,9 +6,7 @@ sits at the centre. `prepare` does the same to whatever a user sends, so that a
 digit drawn small, thin, bold or in a corner reaches the model like an MNIST one.
 """
 
-import gzip
 import os
-import zipfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -41,91 +39,12 @@ CUT_SPAN = (0.15, 0.85)  # ... cut at a column this far across it ...
 CUT_SPACING = 0.1  # ... the thinnest within this share of its width around ...
 CUTS_TRIED = 4  # ... trying at most this many such columns, the thinnest first
 
-IDX_FILES = {
-    "x_train": "train-images-idx3-ubyte",
-    "y_train": "train-labels-idx1-ubyte",
-    "x_test": "t10k-images-idx3-ubyte",
-    "y_test": "t10k-labels-idx1-ubyte",
-}
-
-
-class DataError(Exception):
-    """A data file is missing or unreadable; the message names the file."""
-
-
 class ImageError(ValueError):
     """An input that is not an image we can read; the message says why in words."""
 
 
 class NotADigitError(ImageError):
     """An image we can read that holds no single digit (noise, a canvas painted over); the message says why."""
-
-
-# --- MNIST loading -------------------------------------------------------------
-
-
-def read_idx(path):
-    """Read one IDX file (gzipped or not) into a uint8 array."""
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rb") as f:
-            data = f.read()
-    except (OSError, EOFError) as e:
-        raise DataError(f"{path}: cannot read ({e})") from None
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
-        raise DataError(f"{path}: not an IDX file of unsigned bytes")
-    ndim = data[3]
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise DataError(f"{path}: truncated header")
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    expected = header + int(np.prod(shape))
-    if len(data) != expected:
-        raise DataError(f"{path}: {len(data)} bytes, expected {expected} for shape {shape}")
-    return np.frombuffer(data, np.uint8, offset=header).reshape(shape)
-
-
-def _find_idx(folder, stem):
-    for name in (stem + ".gz", stem, stem.replace("-idx", ".idx")):
-        if (folder / name).exists():
-            return folder / name
-    raise DataError(f"{folder / (stem + '.gz')}: missing (nor found uncompressed)")
-
-
-def load_mnist(data=None):
-    """MNIST as ((x_train, y_train), (x_test, y_test)), uint8 images of 28x28.
-
-    data: None for `keras.datasets.mnist.load_data()` (downloads once), a folder
-    holding the four original IDX files (gzipped or not), or a Keras-layout .npz.
-    """
-    if data is None:
-        import keras
-
-        return keras.datasets.mnist.load_data()
-    path = Path(data)
-    if path.is_dir():
-        arrays = {key: read_idx(_find_idx(path, stem)) for key, stem in IDX_FILES.items()}
-    elif path.suffix == ".npz":
-        try:
-            with np.load(path) as npz:
-                arrays = {key: npz[key] for key in IDX_FILES}
-        except KeyError as e:
-            raise DataError(f"{path}: no array {e} (expects x_train, y_train, x_test, y_test)") from None
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
-            raise DataError(f"{path}: cannot read ({e})") from None
-    else:
-        raise DataError(f"{path}: neither a folder of IDX files nor an .npz file")
-    for split in ("train", "test"):
-        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
-        if x.ndim != 3 or x.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE) or len(x) != len(y):
-            raise DataError(f"{path}: {split} images {x.shape} do not match labels {y.shape}")
-    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
-
-
-def scale_pixels(images):
-    """uint8 MNIST images (N, 28, 28) -> float32 (N, 28, 28, 1) in [0, 1]."""
-    return (images.astype(np.float32) / 255.0)[..., np.newaxis]
 
 
 # --- Drawing -> model input ----------------------------------------------------

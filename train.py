@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+import datasets
 import hub
 import preprocess
 
@@ -45,10 +46,10 @@ parser.add_argument("--push-to-hub", metavar="REPO_ID", help="then upload model.
 args = parser.parse_args()
 
 try:
-    (x_train_all, y_train_all), (x_test, y_test) = preprocess.load_mnist(args.data)
+    (x_train_all, y_train_all), (x_test, y_test) = datasets.load_mnist(args.data)
     if args.push_to_hub:
         hub.check_publishable(args.push_to_hub)  # a bad repo id or a missing token fails now, not after training
-except (preprocess.DataError, hub.ModelFileError) as e:
+except (datasets.DataError, hub.ModelFileError) as e:
     sys.exit(f"train.py: {e}")
 
 import keras  # noqa: E402  (after the data check: a bad --data fails fast)
@@ -67,7 +68,7 @@ val_idx, train_idx = order[:n_val], order[n_val:]
 def dataset(images, labels, training):
     """uint8 images and int labels -> batched (x in [0, 1], one-hot y), prefetched."""
     ds = tf.data.Dataset.from_tensor_slices(
-        (preprocess.scale_pixels(images), keras.utils.to_categorical(labels, NUM_CLASSES))
+        (datasets.scale_pixels(images), keras.utils.to_categorical(labels, NUM_CLASSES))
     )
     if training:
         ds = ds.shuffle(len(images), seed=args.seed, reshuffle_each_iteration=True)

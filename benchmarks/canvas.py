@@ -21,11 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import keras  # noqa: E402
-from drawn_mnist import blank_canvas, draw_path, pen_path, rotate  # noqa: E402
+from drawn_mnist import pen_path  # noqa: E402
 
+import datasets  # noqa: E402
 import preprocess  # noqa: E402
+import sketchpad  # noqa: E402
 
-CANVAS = 600
+CANVAS = sketchpad.CANVAS
 WIDTHS = {"hairline": (1, 2), "thin": (3, 7), "medium": (8, 15), "bold": (16, 28), "very bold": (29, 44)}
 SIZES = {"small": (0.15, 0.35), "medium": (0.35, 0.6), "large": (0.6, 0.8)}  # digit height / canvas
 MAX_SLANT = 15  # degrees
@@ -48,29 +50,18 @@ parser.add_argument("--misses", type=Path, help="save a PNG of misread drawings 
 args = parser.parse_args()
 
 
-def segments_of(strokes):
-    """Hand-written strokes (lists of points) -> (N, 2, 2) pen segments."""
-    return np.concatenate([np.stack([s[:-1], s[1:]], 1) for s in map(np.float32, strokes)])
-
-
-def drawing(rng, segments, width_range, size_range):
+def drawing(rng, strokes, width_range, size_range):
     """One canvas: the pen path at a random width, height, slant, place and background."""
-    height = rng.uniform(*size_range) * CANVAS
-    width = rng.integers(width_range[0], width_range[1] + 1)
-    path = rotate(segments, rng.uniform(-MAX_SLANT, MAX_SLANT))
-    extent = np.abs(path.reshape(-1, 2)).max(0)
-    height = min(height, (CANVAS / 2 - width / 2 - 1) / extent.max())  # a large slanted digit still fits
-    half = extent * height + width / 2 + 1
-    centre = rng.uniform(half, CANVAS - half)  # anywhere, as long as it fits
+    width = int(rng.integers(width_range[0], width_range[1] + 1))
     background = WHITE if rng.random() < 0.5 else None
-    return draw_path(blank_canvas(CANVAS, background), path, centre, height, width)
+    return sketchpad.random_drawing(rng, strokes, CANVAS, width, size_range, MAX_SLANT, background)
 
 
 def naive(canvas):
     """What typical digit demos do: the whole canvas, inked white on black, resized to 28x28."""
     ink = canvas[..., 3] if canvas[0, 0, 3] == 0 else 255 - canvas[..., 0]
     small = cv2.resize(ink, (preprocess.IMAGE_SIZE,) * 2, interpolation=cv2.INTER_AREA)
-    return preprocess.scale_pixels(small[np.newaxis])[0]
+    return datasets.scale_pixels(small[np.newaxis])[0]
 
 
 def top_k_hits(model, inputs, labels):
@@ -85,7 +76,7 @@ def top_k_hits(model, inputs, labels):
     return top1, top3
 
 
-_, (x_test, y_test) = preprocess.load_mnist(args.data)
+_, (x_test, y_test) = datasets.load_mnist(args.data)
 model = keras.saving.load_model(args.model, safe_mode=True)
 rng = np.random.default_rng(args.seed)
 paths = {}  # MNIST test index -> pen path, each skeletonised once
@@ -102,7 +93,7 @@ for width_name, width_range in WIDTHS.items():
 for variant, (digit, strokes) in VARIANTS.items():
     for _ in range(args.variants):
         width_range = WIDTHS[rng.choice(list(WIDTHS)[1:4])]
-        canvases.append(drawing(rng, segments_of(strokes), width_range, (0.3, 0.8)))
+        canvases.append(drawing(rng, strokes, width_range, (0.3, 0.8)))
         labels.append(digit)
         cells.append(("variant", variant))
 
@@ -110,7 +101,7 @@ labels = np.array(labels)
 prepared = [preprocess.prepare(c) for c in canvases]
 top1, top3 = top_k_hits(model, prepared, labels)
 naive_top1, _ = top_k_hits(model, [naive(c) for c in canvases], labels)
-mnist_accuracy = np.mean(np.argmax(model.predict(preprocess.scale_pixels(x_test), verbose=0), 1) == y_test)
+mnist_accuracy = np.mean(np.argmax(model.predict(datasets.scale_pixels(x_test), verbose=0), 1) == y_test)
 mnist_prepared, _ = top_k_hits(model, [preprocess.prepare(x) for x in x_test], y_test)
 
 # --- Report ----------------------------------------------------------------------

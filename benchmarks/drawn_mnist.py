@@ -2,7 +2,7 @@
 
 An MNIST digit is a blurred pen trace; its skeleton (scikit-image) is the pen's path.
 Drawing that path again with a round brush of any width, at any size, slant and place
-on a large canvas gives what a person writing the same digit would send to the app.
+on a large canvas (sketchpad.draw_path) gives what a person writing the same digit would send to the app.
 """
 
 import cv2
@@ -14,7 +14,6 @@ BLUR = UPSAMPLE / 8  # a light blur smooths the path; a stronger one closes smal
 INK_LEVELS = (127, 96, 64)  # traced at the first level that keeps the digit in as few pieces as its ink
 PIECE_LEVEL = 40  # the digit's pieces: its ink above this level
 NEIGHBOURS = ((0, 1), (1, 0), (1, 1), (1, -1))  # each skeleton pixel links to these
-SUBPIXEL_BITS = 4  # cv2.line draws at 1/16-pixel precision
 
 
 def pen_path(image):
@@ -40,28 +39,3 @@ def pen_path(image):
 def count_pieces(mask):
     """How many 8-connected pieces a binary image has."""
     return cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)[0] - 1
-
-
-def rotate(segments, angle):
-    """Pen segments turned `angle` degrees about the digit's centre (a slant)."""
-    turn = np.deg2rad(angle)
-    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]], np.float32)
-    return segments @ rotation.T
-
-
-def draw_path(canvas, segments, centre, height, width=20, colour=(0, 0, 0, 255)):
-    """Draw pen segments onto an RGBA canvas, `height` pixels tall, with a round brush."""
-    pixels = segments * height + np.asarray(centre, np.float32)
-    fixed = np.round(pixels * (1 << SUBPIXEL_BITS)).astype(np.int32)
-    for (x0, y0), (x1, y1) in fixed:
-        cv2.line(canvas, (x0, y0), (x1, y1), colour, thickness=max(1, int(width)), lineType=cv2.LINE_AA,
-                 shift=SUBPIXEL_BITS)
-    return canvas
-
-
-def blank_canvas(size, background=None):
-    """A transparent RGBA canvas (the Sketchpad's), or an opaque one of a background colour."""
-    canvas = np.zeros((size, size, 4), np.uint8)
-    if background is not None:
-        canvas[:] = (*background, 255)
-    return canvas

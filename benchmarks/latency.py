@@ -74,10 +74,12 @@ if args.serve_app:
     serve_app(args.serve_app[0], int(args.serve_app[1]))
     sys.exit()
 
-from drawn_mnist import blank_canvas, draw_path, pen_path, rotate  # noqa: E402
+from drawn_mnist import pen_path  # noqa: E402
 from gradio_client import Client, handle_file  # noqa: E402
 
+import datasets  # noqa: E402
 import preprocess  # noqa: E402
+from sketchpad import blank_canvas, draw_path, rotate  # noqa: E402
 
 
 def percentiles(seconds):
@@ -111,7 +113,7 @@ def canvases(count):
     """Drawn MNIST sample digits on 600x600 RGBA canvases, the Sketchpad's kind of image, as arrays
     with every page written (a fresh np.zeros page would cost a page fault on its first read); not
     decoded just before each call, as the app's are (README, "Speed": that costs ~0.1 ms more)."""
-    _, (images, _) = preprocess.load_mnist(ROOT / "tests" / "data" / "mnist-sample")
+    _, (images, _) = datasets.load_mnist(ROOT / "tests" / "data" / "mnist-sample")
     rng = np.random.default_rng(0)
     return [
         np.array(draw_path(blank_canvas(600), rotate(pen_path(images[i % len(images)]), rng.uniform(-10, 10)),

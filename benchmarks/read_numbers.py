@@ -27,10 +27,12 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from drawn_mnist import draw_path, pen_path  # noqa: E402
+from drawn_mnist import pen_path  # noqa: E402
 
+import datasets  # noqa: E402
 import inference  # noqa: E402
 import preprocess  # noqa: E402
+from sketchpad import draw_path  # noqa: E402
 
 LENGTHS = range(2, 7)
 HEIGHTS = (60, 160)  # px, the number's digit height
@@ -159,7 +161,7 @@ def main():
 
     if args.data == FULL_MNIST and not FULL_MNIST.exists():
         args.data = SAMPLE
-    _, (images, labels) = preprocess.load_mnist(args.data)
+    _, (images, labels) = datasets.load_mnist(args.data)
     classify = inference.forward(keras.saving.load_model(args.model, safe_mode=True))  # as the app calls it
     print(f"{args.numbers} numbers per set, of {LENGTHS.start}-{LENGTHS.stop - 1} digits, from {len(images)} MNIST "
           f"test digits ({args.data}), model {args.model}, seed {args.seed}")

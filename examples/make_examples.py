@@ -11,13 +11,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-import preprocess
+import datasets
 
 HERE = Path(__file__).parent
 SAMPLE = HERE.parent / "tests" / "data" / "mnist-sample"
 SIZE = 280
 
-_, (images, labels) = preprocess.load_mnist(SAMPLE)
+_, (images, labels) = datasets.load_mnist(SAMPLE)
 rng = np.random.default_rng(0)
 for digit in range(10):
     image = images[np.flatnonzero(labels == digit)[0]]

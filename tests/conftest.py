@@ -14,9 +14,9 @@ SCREENSHOTS_TAKEN = pytest.StashKey[bool]()
 @pytest.fixture(scope="session")
 def sample():
     """The shipped MNIST sample: ((x_train, y_train), (x_test, y_test)), 500 digits each."""
-    import preprocess
+    import datasets
 
-    return preprocess.load_mnist(SAMPLE)
+    return datasets.load_mnist(SAMPLE)
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import pytest
 from conftest import ROOT
 
 import preprocess
+import sketchpad
 from benchmarks import drawn_mnist
 
 CANVAS = 300
@@ -18,8 +19,8 @@ def paths(sample):
 
 
 def redrawn(path, brush):
-    canvas = drawn_mnist.blank_canvas(CANVAS)
-    return drawn_mnist.draw_path(canvas, path, (CANVAS / 2, CANVAS / 2), CANVAS * 0.6, brush)
+    canvas = sketchpad.blank_canvas(CANVAS)
+    return sketchpad.draw_path(canvas, path, (CANVAS / 2, CANVAS / 2), CANVAS * 0.6, brush)
 
 
 def test_pen_paths_keep_the_digit_in_as_few_pieces_as_its_ink(paths):

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
+import datasets
 import inference
-import preprocess
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +16,7 @@ def model():
 
 def test_forward_gives_the_keras_scores_on_the_sample(model, sample):
     _, (x_test, _) = sample
-    digits = preprocess.scale_pixels(x_test)
+    digits = datasets.scale_pixels(x_test)
     expected = model.predict(digits, verbose=0)
     scores = inference.forward(model)(digits)
     np.testing.assert_allclose(scores, expected, atol=1e-5)
@@ -25,7 +25,7 @@ def test_forward_gives_the_keras_scores_on_the_sample(model, sample):
 
 def test_forward_reads_one_digit_as_the_batch_does(model, sample):
     _, (x_test, _) = sample
-    digits = preprocess.scale_pixels(x_test[:20])
+    digits = datasets.scale_pixels(x_test[:20])
     classify = inference.forward(model)
     batch = classify(digits)
     for digit, scores in zip(digits, batch, strict=True):

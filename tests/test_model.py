@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-import preprocess
+import datasets
 
 MODEL = ROOT / "model.keras"
 
@@ -27,7 +27,7 @@ def test_model_is_the_report_architecture(model):
 
 def test_model_reads_the_shipped_sample(model, sample):
     _, (x_test, y_test) = sample
-    accuracy = np.mean(np.argmax(model(preprocess.scale_pixels(x_test)), axis=1) == y_test)
+    accuracy = np.mean(np.argmax(model(datasets.scale_pixels(x_test)), axis=1) == y_test)
     assert accuracy >= 0.99
 
 

@@ -14,8 +14,10 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image
 from strokes import draw
 
+import datasets
 import preprocess
-from preprocess import DataError, ImageError, NotADigitError, load_mnist, prepare
+from datasets import DataError, load_mnist
+from preprocess import ImageError, NotADigitError, prepare
 
 WHITE, BLACK = (255, 255, 255), (0, 0, 0)
 ALIKE = 0.07  # mean absolute difference under which two 28x28 digits look the same
@@ -62,7 +64,7 @@ def test_corrupt_files_are_named(tmp_path):
     with gzip.open(labels, "wb") as f:
         f.write(b"not an idx file")
     with pytest.raises(DataError, match="t10k-labels-idx1-ubyte.gz: not an IDX"):
-        preprocess.read_idx(labels)
+        datasets.read_idx(labels)
     (tmp_path / "broken.npz").write_bytes(b"PK\x03\x04 truncated")
     with pytest.raises(DataError, match="broken.npz"):
         load_mnist(tmp_path / "broken.npz")

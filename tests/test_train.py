@@ -5,14 +5,14 @@ import keras
 import numpy as np
 from conftest import run_train
 
-import preprocess
+import datasets
 
 
 def test_one_epoch_writes_a_loadable_checkpoint(one_epoch, sample):
     assert (one_epoch / "checkpoints" / "model_epoch_01.keras").exists()
     model = keras.saving.load_model(one_epoch / "model.keras", safe_mode=True)
     _, (x_test, _) = sample
-    scores = model(preprocess.scale_pixels(x_test[:8]))
+    scores = model(datasets.scale_pixels(x_test[:8]))
     assert scores.shape == (8, 10)
     np.testing.assert_allclose(np.sum(scores, axis=1), 1.0, rtol=1e-5)
 

@@ -10,6 +10,7 @@ import gzip
 import sys
 from pathlib import Path
 
+import datasets
 import preprocess
 
 SAMPLE = 500
@@ -22,7 +23,7 @@ def write_idx(path, array):
         f.write(header + array.tobytes())
 
 
-(x_train, y_train), (x_test, y_test) = preprocess.load_mnist(sys.argv[1])
+(x_train, y_train), (x_test, y_test) = datasets.load_mnist(sys.argv[1])
 OUT.mkdir(exist_ok=True)
 arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
 for key, stem in preprocess.IDX_FILES.items():

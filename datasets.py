@@ -1,0 +1,154 @@
+"""The data sets training and the benchmarks read: MNIST, and the UCI pen digits (real handwriting).
+
+MNIST: the four original IDX files, a Keras-layout .npz, or Keras' own download.
+Pen digits: 10,992 digits written by 44 people with a stylus on a tablet screen
+(E. Alpaydin and F. Alimoglu, UCI Machine Learning Repository, 1996, CC BY 4.0), as
+UNIPEN text: each digit's label, its writer and its pen strokes.
+"""
+
+import gzip
+import zipfile
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from preprocess import IMAGE_SIZE
+
+PEN_BOX = 500  # the tablet's box around each pen digit, in tablet pixels; its y points up
+PENDIGITS_FILES = {"train": "pendigits-orig.tra", "test": "pendigits-orig.tes"}  # writers apart: 30 and 14
+
+IDX_FILES = {
+    "x_train": "train-images-idx3-ubyte",
+    "y_train": "train-labels-idx1-ubyte",
+    "x_test": "t10k-images-idx3-ubyte",
+    "y_test": "t10k-labels-idx1-ubyte",
+}
+
+
+class DataError(Exception):
+    """A data file is missing or unreadable; the message names the file."""
+
+
+# --- MNIST -----------------------------------------------------------------------
+
+
+def read_idx(path):
+    """Read one IDX file (gzipped or not) into a uint8 array."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as f:
+            data = f.read()
+    except (OSError, EOFError) as e:
+        raise DataError(f"{path}: cannot read ({e})") from None
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
+        raise DataError(f"{path}: not an IDX file of unsigned bytes")
+    ndim = data[3]
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise DataError(f"{path}: truncated header")
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    expected = header + int(np.prod(shape))
+    if len(data) != expected:
+        raise DataError(f"{path}: {len(data)} bytes, expected {expected} for shape {shape}")
+    return np.frombuffer(data, np.uint8, offset=header).reshape(shape)
+
+
+def _find_idx(folder, stem):
+    for name in (stem + ".gz", stem, stem.replace("-idx", ".idx")):
+        if (folder / name).exists():
+            return folder / name
+    raise DataError(f"{folder / (stem + '.gz')}: missing (nor found uncompressed)")
+
+
+def load_mnist(data=None):
+    """MNIST as ((x_train, y_train), (x_test, y_test)), uint8 images of 28x28.
+
+    data: None for `keras.datasets.mnist.load_data()` (downloads once), a folder
+    holding the four original IDX files (gzipped or not), or a Keras-layout .npz.
+    """
+    if data is None:
+        import keras
+
+        return keras.datasets.mnist.load_data()
+    path = Path(data)
+    if path.is_dir():
+        arrays = {key: read_idx(_find_idx(path, stem)) for key, stem in IDX_FILES.items()}
+    elif path.suffix == ".npz":
+        try:
+            with np.load(path) as npz:
+                arrays = {key: npz[key] for key in IDX_FILES}
+        except KeyError as e:
+            raise DataError(f"{path}: no array {e} (expects x_train, y_train, x_test, y_test)") from None
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+            raise DataError(f"{path}: cannot read ({e})") from None
+    else:
+        raise DataError(f"{path}: neither a folder of IDX files nor an .npz file")
+    for split in ("train", "test"):
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if x.ndim != 3 or x.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE) or len(x) != len(y):
+            raise DataError(f"{path}: {split} images {x.shape} do not match labels {y.shape}")
+    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+
+
+def scale_pixels(images):
+    """uint8 MNIST images (N, 28, 28) -> float32 (N, 28, 28, 1) in [0, 1]."""
+    return (images.astype(np.float32) / 255.0)[..., np.newaxis]
+
+
+# --- Pen digits --------------------------------------------------------------------
+
+
+class PenDigit(NamedTuple):
+    """One digit as its writer wrote it with a stylus."""
+
+    label: int
+    writer: int  # the writer's id within its file
+    strokes: list  # float32 (N, 2) arrays of pen points (x, y), image coordinates (y down), tablet pixels
+
+
+def load_pendigits(path):
+    """A UNIPEN pen-digits file (gzipped or not), or a folder and a split name's file in it -> [PenDigit]."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="ascii") as f:
+            lines = f.read().splitlines()
+    except (OSError, EOFError, UnicodeDecodeError) as e:
+        raise DataError(f"{path}: cannot read ({e})") from None
+    digits, label, writer, strokes, points = [], None, None, [], None
+    for number, line in enumerate(lines, 1):
+        keyword = line.split(maxsplit=1)[0] if line.strip() else ""
+        try:
+            if keyword == ".SEGMENT":
+                if label is not None:
+                    digits.append(PenDigit(label, writer, strokes))
+                label, writer, strokes = int(line.split('"')[1]), None, []
+            elif keyword == ".COMMENT":
+                writer = int(line.split()[2])
+            elif keyword == ".PEN_DOWN":
+                points = []
+            elif keyword == ".PEN_UP":
+                stroke = np.array(points, np.float32).reshape(-1, 2)
+                stroke[:, 1] = PEN_BOX - stroke[:, 1]  # the tablet's y points up
+                strokes.append(stroke)
+                points = None
+            elif points is not None and keyword:
+                points.append([float(v) for v in line.split()])
+        except (ValueError, IndexError):
+            raise DataError(f"{path}, line {number}: not UNIPEN pen digits ({line.strip()[:40]!r})") from None
+    if label is not None:
+        digits.append(PenDigit(label, writer, strokes))
+    if not digits:
+        raise DataError(f"{path}: no digits in it (expects UNIPEN .SEGMENT DIGIT entries)")
+    return digits
+
+
+def pendigits_file(folder, split):
+    """The pen-digits file of a split ("train" or "test") in a folder, gzipped or not."""
+    folder = Path(folder)
+    for name in (PENDIGITS_FILES[split] + ".gz", PENDIGITS_FILES[split]):
+        if (folder / name).exists():
+            return folder / name
+    raise DataError(f"{folder / (PENDIGITS_FILES[split] + '.gz')}: missing (nor found uncompressed)")
