@@ -109,7 +109,7 @@ class PenDigit(NamedTuple):
 
 
 def load_pendigits(path):
-    """A UNIPEN pen-digits file (gzipped or not), or a folder and a split name's file in it -> [PenDigit]."""
+    """A UNIPEN pen-digits file (gzipped or not) -> [PenDigit], in the file's order."""
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
     try:
@@ -118,12 +118,19 @@ def load_pendigits(path):
     except (OSError, EOFError, UnicodeDecodeError) as e:
         raise DataError(f"{path}: cannot read ({e})") from None
     digits, label, writer, strokes, points = [], None, None, [], None
+
+    def finish(number):  # the digit begun before line `number`
+        if label is None:
+            return
+        if points is not None or not strokes or writer is None:
+            raise DataError(f"{path}, line {number}: the digit before it has no writer or an unfinished stroke")
+        digits.append(PenDigit(label, writer, strokes))
+
     for number, line in enumerate(lines, 1):
         keyword = line.split(maxsplit=1)[0] if line.strip() else ""
         try:
             if keyword == ".SEGMENT":
-                if label is not None:
-                    digits.append(PenDigit(label, writer, strokes))
+                finish(number)
                 label, writer, strokes = int(line.split('"')[1]), None, []
             elif keyword == ".COMMENT":
                 writer = int(line.split()[2])
@@ -138,8 +145,7 @@ def load_pendigits(path):
                 points.append([float(v) for v in line.split()])
         except (ValueError, IndexError):
             raise DataError(f"{path}, line {number}: not UNIPEN pen digits ({line.strip()[:40]!r})") from None
-    if label is not None:
-        digits.append(PenDigit(label, writer, strokes))
+    finish(len(lines) + 1)
     if not digits:
         raise DataError(f"{path}: no digits in it (expects UNIPEN .SEGMENT DIGIT entries)")
     return digits

@@ -136,7 +136,7 @@ def ink_map(image):
     background = int(np.searchsorted(np.cumsum(np.bincount(grey.ravel(), minlength=256)), grey.size / 2))
     if background >= 128:  # dark ink on light paper
         grey, background = cv2.bitwise_not(grey), 255 - background
-    ink = cv2.subtract(grey, background)
+    ink = np.maximum(grey, background) - np.uint8(background)  # numpy: OpenCV takes a (4, 1) image for a scalar
     contrast = int(ink.max())
     if contrast < MIN_CONTRAST:  # a uniform image: nothing drawn
         return np.zeros_like(ink), (0, 0)

@@ -1,14 +1,21 @@
-"""Train the report's CNN on MNIST and write model.keras and reports/.
+"""Train the report's CNN on MNIST, and on real handwriting, and write model.keras and reports/.
 
-    python train.py --data ../shared/mnist --augment --reduce-lr --epochs 30   # the committed checkpoint
+    python train.py --data ../shared/mnist --pendigits ../shared/pendigits --augment --reduce-lr --epochs 30
+                                                        # the committed checkpoint (make train)
     python train.py --data ../shared/mnist              # the report's plain recipe (the defaults)
     python train.py                                     # MNIST downloaded by Keras
     python train.py ... --push-to-hub <user>/<repo>     # then publish it on the Hub
 
+--pendigits adds the UCI pen digits (real stylus handwriting): each digit of the training
+file's writers is drawn RENDERINGS times as the app's Sketchpad would hold it and prepared by
+preprocess.prepare(), as the app feeds the model. VALIDATION_WRITERS of those writers are
+held out whole for validation; the test file's 14 other writers are only evaluated.
+
 Every epoch's checkpoint goes to <out>/checkpoints/; the epoch with the lowest
-validation loss is evaluated on the 10,000 test digits and becomes <out>/model.keras,
-described by <out>/reports/ (metrics.json, confusion_matrix.png, training_curves.png).
-With --push-to-hub, model.keras, reports/ and a model card then go to that Hub model repo.
+validation loss is evaluated on the 10,000 test digits (and the pen digits' test writers)
+and becomes <out>/model.keras, described by <out>/reports/ (metrics.json, confusion
+matrices, training_curves.png). With --push-to-hub, model.keras, reports/ and a model card
+then go to that Hub model repo.
 """
 
 import argparse
@@ -24,6 +31,7 @@ import numpy as np
 import datasets
 import hub
 import preprocess
+import sketchpad
 
 # The report's recipe; each is overridable from the command line.
 EPOCHS = 50
@@ -32,12 +40,17 @@ LEARNING_RATE = 0.001
 VALIDATION_FRACTION = 0.15
 SEED = 2
 NUM_CLASSES = 10
+RENDERINGS = 4  # canvases drawn per pen digit of the training writers
+VALIDATION_WRITERS = 4  # of the pen digits' 30 training writers, held out whole
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument("--epochs", type=int, default=EPOCHS)
 parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
 parser.add_argument("--seed", type=int, default=SEED)
 parser.add_argument("--data", help="folder of the four MNIST IDX files or a Keras-layout .npz (default: download)")
+parser.add_argument("--pendigits", type=Path, help="folder of the UCI pen digits (pendigits-orig.tra/.tes, "
+                    "gzipped or not): also learn from real handwriting")
+parser.add_argument("--renderings", type=int, default=RENDERINGS, help="canvases drawn per training pen digit")
 parser.add_argument("--out", type=Path, default=Path("."), help="where model.keras, reports/ and checkpoints/ go")
 parser.add_argument("--augment", action="store_true", help="random shifts, rotations, scales, shears, stroke widths")
 parser.add_argument("--reduce-lr", action="store_true", help="halve the learning rate when validation loss stalls")
@@ -47,6 +60,9 @@ args = parser.parse_args()
 
 try:
     (x_train_all, y_train_all), (x_test, y_test) = datasets.load_mnist(args.data)
+    if args.pendigits:
+        pen_train = datasets.load_pendigits(datasets.pendigits_file(args.pendigits, "train"))
+        pen_test = datasets.load_pendigits(datasets.pendigits_file(args.pendigits, "test"))
     if args.push_to_hub:
         hub.check_publishable(args.push_to_hub)  # a bad repo id or a missing token fails now, not after training
 except (datasets.DataError, hub.ModelFileError) as e:
@@ -63,13 +79,41 @@ tf.config.experimental.enable_op_determinism()
 order = np.random.default_rng(args.seed).permutation(len(x_train_all))
 n_val = round(VALIDATION_FRACTION * len(order))
 val_idx, train_idx = order[:n_val], order[n_val:]
+x_train, y_train = datasets.scale_pixels(x_train_all[train_idx]), y_train_all[train_idx]
+x_val, y_val = datasets.scale_pixels(x_train_all[val_idx]), y_train_all[val_idx]
+
+
+def drawn(digits, renderings, rng):
+    """Pen digits -> (x, y): each drawn `renderings` times on a canvas as a visitor might draw it
+    (sketchpad.random_drawing), then prepared as the app prepares a drawing."""
+    images, labels = [], []
+    for digit in digits:
+        strokes = sketchpad.unit_strokes(digit.strokes)
+        for _ in range(renderings):
+            image = preprocess.prepare(sketchpad.random_drawing(rng, strokes))
+            if image is not None:
+                images.append(image)
+                labels.append(digit.label)
+    return np.stack(images), np.array(labels)
+
+
+if args.pendigits:
+    rng = np.random.default_rng(args.seed)
+    writers = sorted({digit.writer for digit in pen_train})
+    val_writers = set(rng.choice(writers, VALIDATION_WRITERS, replace=False).tolist())
+    print(f"pen digits: drawing {args.renderings} canvases of each of {len(pen_train)} training digits; "
+          f"writers {sorted(val_writers)} held out for validation")
+    x_pen, y_pen = drawn([d for d in pen_train if d.writer not in val_writers], args.renderings, rng)
+    x_pen_val, y_pen_val = drawn([d for d in pen_train if d.writer in val_writers], args.renderings, rng)
+    x_pen_test, y_pen_test = drawn(pen_test, 1, np.random.default_rng(args.seed + 1))
+    pen_test_writers = np.array([digit.writer for digit in pen_test])
+    x_train, y_train = np.concatenate([x_train, x_pen]), np.concatenate([y_train, y_pen])
+    x_val, y_val = np.concatenate([x_val, x_pen_val]), np.concatenate([y_val, y_pen_val])
 
 
 def dataset(images, labels, training):
-    """uint8 images and int labels -> batched (x in [0, 1], one-hot y), prefetched."""
-    ds = tf.data.Dataset.from_tensor_slices(
-        (datasets.scale_pixels(images), keras.utils.to_categorical(labels, NUM_CLASSES))
-    )
+    """float32 images (N, 28, 28, 1) in [0, 1] and int labels -> batched (x, one-hot y), prefetched."""
+    ds = tf.data.Dataset.from_tensor_slices((images, keras.utils.to_categorical(labels, NUM_CLASSES)))
     if training:
         ds = ds.shuffle(len(images), seed=args.seed, reshuffle_each_iteration=True)
     ds = ds.batch(args.batch_size)
@@ -106,9 +150,9 @@ augmentation = keras.Sequential(
     name="augmentation",
 )
 
-train_ds = dataset(x_train_all[train_idx], y_train_all[train_idx], training=True)
-val_ds = dataset(x_train_all[val_idx], y_train_all[val_idx], training=False)
-test_ds = dataset(x_test, y_test, training=False)
+train_ds = dataset(x_train, y_train, training=True)
+val_ds = dataset(x_val, y_val, training=False)
+test_ds = dataset(datasets.scale_pixels(x_test), y_test, training=False)
 
 # --- Build the model -----------------------------------------------------------
 
@@ -160,19 +204,32 @@ model = keras.saving.load_model(model_path, safe_mode=True)
 test_metrics = model.evaluate(test_ds, return_dict=True, verbose=0)
 predicted = model.predict(test_ds, verbose=0).argmax(axis=1)
 
-confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), int)
-np.add.at(confusion, (y_test, predicted), 1)
-per_class = {}
-for digit in range(NUM_CLASSES):
-    hits = confusion[digit, digit]
-    precision = hits / max(confusion[:, digit].sum(), 1)
-    recall = hits / max(confusion[digit].sum(), 1)
-    per_class[str(digit)] = {
-        "precision": round(float(precision), 5),
-        "recall": round(float(recall), 5),
-        "f1": round(float(2 * precision * recall / max(precision + recall, 1e-12)), 5),
-        "support": int(confusion[digit].sum()),
-    }
+
+
+def confusion_matrix(labels, predicted):
+    """Counts of (true digit, predicted digit)."""
+    confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), int)
+    np.add.at(confusion, (labels, predicted), 1)
+    return confusion
+
+
+def per_class_figures(confusion):
+    figures = {}
+    for digit in range(NUM_CLASSES):
+        hits = confusion[digit, digit]
+        precision = hits / max(confusion[:, digit].sum(), 1)
+        recall = hits / max(confusion[digit].sum(), 1)
+        figures[str(digit)] = {
+            "precision": round(float(precision), 5),
+            "recall": round(float(recall), 5),
+            "f1": round(float(2 * precision * recall / max(precision + recall, 1e-12)), 5),
+            "support": int(confusion[digit].sum()),
+        }
+    return figures
+
+
+confusion = confusion_matrix(y_test, predicted)
+per_class = per_class_figures(confusion)
 
 reports = args.out / "reports"
 reports.mkdir(parents=True, exist_ok=True)
@@ -192,8 +249,32 @@ metrics = {
                    if name.startswith("val_")},
     "per_class": per_class,
     "confusion_matrix": confusion.tolist(),
+    "pendigits": None,
     "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
 }
+if args.pendigits:
+    pen_scores = model.predict(x_pen_test, batch_size=1024, verbose=0)
+    pen_predicted = pen_scores.argmax(axis=1)
+    pen_confusion = confusion_matrix(y_pen_test, pen_predicted)
+    hits = pen_predicted == y_pen_test
+    by_writer = {int(w): round(float(np.mean(hits[pen_test_writers == w])),
+                               5) for w in np.unique(pen_test_writers)}
+    metrics["pendigits"] = {
+        "what": f"the {len(by_writer)} writers of {datasets.PENDIGITS_FILES['test']}, never trained on: each digit "
+                "drawn once on a canvas (seeded by --seed + 1) and read through prepare()",
+        "training_digits": int(len(y_pen)),
+        "renderings": args.renderings,
+        "validation_writers": sorted(int(w) for w in val_writers),
+        "test_accuracy": round(float(np.trace(pen_confusion) / len(y_pen_test)), 5),
+        "test_top3_accuracy": round(float(np.mean((np.argsort(-pen_scores, 1)[:, :3] == y_pen_test[:, None]).any(1))),
+                                    5),
+        "test_errors": int(len(y_pen_test) - np.trace(pen_confusion)),
+        "test_size": int(len(y_pen_test)),
+        "worst_writer": min(by_writer.items(), key=lambda item: item[1]),
+        "per_writer": by_writer,
+        "per_class": per_class_figures(pen_confusion),
+        "confusion_matrix": pen_confusion.tolist(),
+    }
 (reports / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
 
 import matplotlib  # noqa: E402
@@ -201,18 +282,28 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-fig, ax = plt.subplots(figsize=(7, 6))
-shown = np.where(confusion > 0, confusion, np.nan)
-image = ax.imshow(np.log10(shown), cmap="Blues")
-for (true, guess), count in np.ndenumerate(confusion):
-    if count:
-        colour = "white" if true == guess else "black"
-        ax.text(guess, true, str(count), ha="center", va="center", fontsize=8, color=colour)
-ax.set(xticks=range(NUM_CLASSES), yticks=range(NUM_CLASSES), xlabel="predicted digit", ylabel="true digit")
-ax.set_title(f"MNIST test: {metrics['test']['accuracy']:.2%} correct, {metrics['test_errors']} errors")
-fig.colorbar(image, ax=ax, label="log10(count)")
-fig.tight_layout()
-fig.savefig(reports / "confusion_matrix.png", dpi=120)
+
+def plot_confusion(confusion, title, path):
+    fig, ax = plt.subplots(figsize=(7, 6))
+    shown = np.where(confusion > 0, confusion, np.nan)
+    image = ax.imshow(np.log10(shown), cmap="Blues")
+    for (true, guess), count in np.ndenumerate(confusion):
+        if count:
+            colour = "white" if true == guess else "black"
+            ax.text(guess, true, str(count), ha="center", va="center", fontsize=8, color=colour)
+    ax.set(xticks=range(NUM_CLASSES), yticks=range(NUM_CLASSES), xlabel="predicted digit", ylabel="true digit")
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, label="log10(count)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+plot_confusion(confusion, f"MNIST test: {metrics['test']['accuracy']:.2%} correct, {metrics['test_errors']} errors",
+               reports / "confusion_matrix.png")
+if args.pendigits:
+    pen = metrics["pendigits"]
+    plot_confusion(pen_confusion, f"Pen digits, {len(by_writer)} unseen writers: {pen['test_accuracy']:.2%} correct, "
+                   f"{pen['test_errors']} errors", reports / "confusion_matrix_pendigits.png")
 
 epochs = np.arange(1, args.epochs + 1)
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
@@ -229,6 +320,9 @@ fig.savefig(reports / "training_curves.png", dpi=120)
 
 print(f"epoch {best_epoch} -> {model_path}: test accuracy {metrics['test']['accuracy']:.4f}, "
       f"top-3 {metrics['test']['top3_accuracy']:.4f}, reports in {reports}")
+if args.pendigits:
+    print(f"pen digits, {len(by_writer)} unseen writers: {pen['test_accuracy']:.4f}, "
+          f"worst writer {pen['worst_writer']}")
 
 # --- Publish -------------------------------------------------------------------
 

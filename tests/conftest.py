@@ -7,6 +7,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 SAMPLE = ROOT / "tests" / "data" / "mnist-sample"
+PEN_SAMPLE = ROOT / "tests" / "data" / "pendigits-sample"
 SCREENSHOTS = ROOT / "screenshots"  # git-ignored
 SCREENSHOTS_TAKEN = pytest.StashKey[bool]()
 
