@@ -1,7 +1,9 @@
 """Pen strokes drawn as the app's Sketchpad draws them: a round brush along the pointer's path.
 
 The browser joins a pointer's samples with a round brush; OpenCV's anti-aliased thick
-lines have round ends, so joined segments have round joins too. Used by training
+lines have round ends, so joined segments have round joins too. They come out about
+1.4 px wider than the brush (an odd width rounds up to the next even one, plus the
+anti-aliased rim), which prepare()'s stroke normalisation makes no matter. Used by training
 (pen digits as canvases), by the benchmarks and by the tests, so that all of them
 send the model what a visitor's drawing would.
 """
@@ -46,7 +48,7 @@ def draw_path(canvas, strokes, centre, height, width=APP_BRUSH, colour=BLACK):
     """Draw unit strokes onto a canvas (RGBA, or one channel with a grey colour) with a round brush:
     scaled by `height` (their longer side, in pixels) about `centre`. Returns the canvas."""
     fixed = [np.round((np.asarray(s) * height + centre) * (1 << SUBPIXEL_BITS)).astype(np.int32) for s in strokes]
-    cv2.polylines(canvas, fixed, False, colour, thickness=max(1, int(width)), lineType=cv2.LINE_AA,
+    cv2.polylines(canvas, fixed, False, colour, thickness=max(1, round(width)), lineType=cv2.LINE_AA,
                   shift=SUBPIXEL_BITS)
     return canvas
 
@@ -60,7 +62,7 @@ def random_drawing(rng, strokes, size=CANVAS, brush=None, height_range=HEIGHT_RA
     path = rotate(strokes, rng.uniform(-max_slant, max_slant)) if max_slant else strokes
     extent = np.abs(np.concatenate(path)).max(0)
     height = rng.uniform(*height_range) * size
-    height = min(height, (size / 2 - brush / 2 - 1) / max(float(extent.max()), 1e-6))  # it still fits
-    half = extent * height + brush / 2 + 1
+    height = min(height, (size / 2 - brush / 2 - 2) / max(float(extent.max()), 1e-6))  # it still fits
+    half = extent * height + brush / 2 + 2  # a pixel clear of the edge, anti-aliasing included
     centre = rng.uniform(half, size - half)  # anywhere, as long as it fits
     return draw_path(blank_canvas(size, background), path, centre, height, brush)
