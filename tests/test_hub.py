@@ -40,6 +40,14 @@ def test_model_card_holds_the_test_metrics_and_the_command(metrics, tmp_path):
                                                                                    "image-classification")
     assert metrics["command"] in card.text and metrics["model_sha256"] in card.text
     assert f'hf_hub_download("{PUSHED_REPO}", "model.keras")' in card.text
+    pen = metrics["pendigits"]
+    assert f"**{pen['test_accuracy']:.2%}** top-1" in card.text and "CC BY 4.0" in card.text  # the data credited
+    assert "CC BY-SA 3.0" in card.text
+
+
+def test_a_model_of_mnist_alone_has_no_pen_digits_on_its_card(metrics):
+    text = hub.model_card({**metrics, "pendigits": None}, PUSHED_REPO).text
+    assert "Pen digits" not in text and "Real handwriting" not in text and "CC BY-SA 3.0" in text
 
 
 def test_push_to_hub_commits_the_model_its_reports_and_card(one_epoch, fake_hub, metrics):
@@ -47,7 +55,7 @@ def test_push_to_hub_commits_the_model_its_reports_and_card(one_epoch, fake_hub,
     [commit] = [c for c in fake_hub.commits if c["repo_id"] == PUSHED_REPO]
     files = commit["files"]
     assert set(files) == {"README.md", "model.keras", "reports/metrics.json", "reports/confusion_matrix.png",
-                          "reports/training_curves.png"}
+                          "reports/confusion_matrix_pendigits.png", "reports/training_curves.png"}
     assert files["model.keras"] == (one_epoch / "model.keras").read_bytes()
     assert json.loads(files["reports/metrics.json"]) == metrics
     card = files["README.md"].decode()

@@ -3,7 +3,7 @@ import json
 
 import keras
 import numpy as np
-from conftest import run_train
+from conftest import PEN_SAMPLE, run_train
 
 import datasets
 
@@ -28,6 +28,23 @@ def test_one_epoch_writes_the_reports(one_epoch):
     assert set(metrics["per_class"]) == {str(d) for d in range(10)}
     for picture in ("confusion_matrix.png", "training_curves.png"):
         assert (reports / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_pen_digits_train_apart_from_their_validation_writers_and_are_tested(one_epoch):
+    pen = json.loads((one_epoch / "reports" / "metrics.json").read_text())["pendigits"]
+    train = datasets.load_pendigits(datasets.pendigits_file(PEN_SAMPLE, "train"))
+    held_out = set(pen["validation_writers"])
+    assert held_out < {d.writer for d in train} and len(held_out) == 4  # whole writers of the training file
+    assert pen["renderings"] == 2
+    assert pen["training_digits"] == 2 * sum(d.writer not in held_out for d in train)  # none of theirs trained on
+    test = datasets.load_pendigits(datasets.pendigits_file(PEN_SAMPLE, "test"))
+    confusion = np.array(pen["confusion_matrix"])
+    assert confusion.sum() == pen["test_size"] == len(test)
+    assert [confusion[d].sum() for d in range(10)] == [sum(t.label == d for t in test) for d in range(10)]
+    assert pen["test_accuracy"] == round(np.trace(confusion) / len(test), 5)
+    assert set(pen["per_writer"]) == {str(t.writer) for t in test}
+    assert pen["worst_writer"][1] == min(pen["per_writer"].values())
+    assert (one_epoch / "reports" / "confusion_matrix_pendigits.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_bad_data_is_one_line_not_a_traceback(tmp_path):
