@@ -1,10 +1,13 @@
-"""Read whole numbers: MNIST test digits drawn as strokes in a row, split by preprocess and read by the model.
+"""Read whole numbers: digits drawn as strokes in a row, split by preprocess and read by the model.
 
-    python benchmarks/read_numbers.py                      # the full MNIST test set in ../shared/mnist
-    python benchmarks/read_numbers.py --data tests/data/mnist-sample --numbers 200
+    python benchmarks/read_numbers.py                      # ../shared/mnist and ../shared/pendigits
+    python benchmarks/read_numbers.py --data tests/data/mnist-sample --pendigits tests/data/pendigits-sample \
+        --numbers 200
 
-Each number has 2 to 6 digits, every one a different MNIST test digit re-drawn with a round
-brush (benchmarks/drawn_mnist.py) on a transparent canvas, as on the Sketchpad. Per number:
+Each number has 2 to 6 digits, every one a different digit re-drawn with a round brush on a
+transparent canvas, as on the Sketchpad: in two sets MNIST test digits (their pen paths,
+benchmarks/drawn_mnist.py), in two more one real writer's own digits, all of a number by
+the same writer of the pen digits' test file (14 writers never trained on). Per number:
 a digit height of 60 to 160 px and a brush of 7 to 18 % of it; per digit: a height within 15 %
 and a baseline within 10 % of the number's (the slant is the MNIST writer's own). Neighbours are
 written 5 to 50 % of the digit height apart (between their ink's boxes), except in the
@@ -32,6 +35,7 @@ from drawn_mnist import pen_path  # noqa: E402
 import datasets  # noqa: E402
 import inference  # noqa: E402
 import preprocess  # noqa: E402
+import sketchpad  # noqa: E402
 from sketchpad import draw_path  # noqa: E402
 
 LENGTHS = range(2, 7)
@@ -42,16 +46,18 @@ BASELINE_JITTER = 0.10  # each digit's centre moved up or down by up to this fra
 GAPS = (0.05, 0.5)  # between neighbours' ink boxes, as a fraction of the height
 FULL_MNIST = ROOT.parent / "shared" / "mnist"
 SAMPLE = ROOT / "tests" / "data" / "mnist-sample"
+FULL_PENDIGITS = ROOT.parent / "shared" / "pendigits"
+PEN_SAMPLE = ROOT / "tests" / "data" / "pendigits-sample"
 TOUCH_DEPTH = 1 / 3  # touching digits overlap by this fraction of the brush width
 MARGIN = 0.3  # blank canvas around the number, as a fraction of the height
 
 
-def draw_digit(image, rng, height, brush):
-    """One MNIST digit drawn alone -> the alpha of its ink, cropped to the ink."""
+def draw_digit(strokes, rng, height, brush):
+    """One digit's unit strokes drawn alone -> the alpha of its ink, cropped to the ink."""
     height *= rng.uniform(1 - SIZE_JITTER, 1 + SIZE_JITTER)
     side = int(2 * height)
     alpha = np.zeros((side, side), np.uint8)
-    draw_path(alpha, pen_path(image), (side / 2, side / 2), height, brush, colour=255)
+    draw_path(alpha, strokes, (side / 2, side / 2), height, brush, colour=255)
     x, y, w, h = cv2.boundingRect(alpha)
     return alpha[y : y + h, x : x + w]
 
@@ -68,11 +74,11 @@ def touching_shift(line, tile, top, right):
     return w
 
 
-def compose(images, rng, touching_pair):
-    """MNIST digits -> (an RGBA canvas with them written in a row, black ink on transparency; each digit alone)."""
+def compose(digits, rng, touching_pair):
+    """Digits' unit strokes -> (an RGBA canvas with them written in a row, black ink on transparency; each alone)."""
     height = rng.uniform(*HEIGHTS)
     brush = max(2, round(height * rng.uniform(*BRUSH)))
-    tiles = [draw_digit(image, rng, height, brush) for image in images]
+    tiles = [draw_digit(strokes, rng, height, brush) for strokes in digits]
     margin = round(MARGIN * height)
     canvas_height = round(2 * height) + 2 * margin
     line = np.zeros((canvas_height, sum(t.shape[1] for t in tiles) + round(len(tiles) * height) + 2 * margin), np.uint8)
@@ -95,14 +101,16 @@ def compose(images, rng, touching_pair):
     return canvas, tiles
 
 
-def make_numbers(images, labels, count, rng, touching):
-    """`count` numbers: (RGBA canvas, the digits as a string, each digit's ink drawn alone)."""
+def make_numbers(strokes, labels, count, rng, touching, writers=None):
+    """`count` numbers: (RGBA canvas, the digits as a string, each digit's ink drawn alone). Each digit is
+    drawn from its unit strokes; with `writers` (one per digit), all of a number's digits are one writer's."""
     numbers = []
     for _ in range(count):
         length = int(rng.choice(LENGTHS))
-        picks = rng.choice(len(images), length, replace=False)
+        pool = np.arange(len(labels)) if writers is None else np.flatnonzero(writers == rng.choice(writers))
+        picks = rng.choice(pool, length, replace=False)
         pair = int(rng.integers(1, length)) if touching else None  # the digit pushed into its left neighbour
-        canvas, tiles = compose(images[picks], rng, pair)
+        canvas, tiles = compose([strokes[i] for i in picks], rng, pair)
         numbers.append((canvas, "".join(str(d) for d in labels[picks]), tiles))
     return numbers
 
@@ -134,11 +142,11 @@ def report(name, numbers, read, alone, seconds):
     by_length = "  ".join(
         f"{n}: {exact_match([read[i] for i in each], [truth[i] for i in each]):.1%}" for n, each in of_length.items()
     )
-    print(f"{name:13} exact match {exact_match(read, truth):6.1%}   right digit count "
+    print(f"{name:22} exact match {exact_match(read, truth):6.1%}   right digit count "
           f"{len(counted) / len(numbers):6.1%}   per-digit accuracy there {per_digit:6.2%}   "
           f"{seconds * 1000:5.1f} ms per number")
-    print(f"{'':13} by length  {by_length}")
-    print(f"{'':13} the same digits drawn one at a time and read alone: {exact_match(alone, truth):6.1%} exact")
+    print(f"{'':22} by length  {by_length}")
+    print(f"{'':22} the same digits drawn one at a time and read alone: {exact_match(alone, truth):6.1%} exact")
 
 
 def save_examples(folder, numbers, read, count=8):
@@ -153,6 +161,9 @@ def main():
     parser.add_argument("--data", type=Path, default=FULL_MNIST,
                         help="MNIST: a folder of the IDX files or an .npz (default: ../shared/mnist, "
                              "else the 500 test digits shipped in tests/data/mnist-sample)")
+    parser.add_argument("--pendigits", type=Path, default=FULL_PENDIGITS,
+                        help="folder holding pendigits-orig.tes(.gz) (default: ../shared/pendigits, else the "
+                             "shipped sample)")
     parser.add_argument("--model", default=str(ROOT / "model.keras"))
     parser.add_argument("--numbers", type=int, default=2000, help="numbers in each set (default 2000: +-0.5 points)")
     parser.add_argument("--seed", type=int, default=0)
@@ -161,17 +172,28 @@ def main():
 
     if args.data == FULL_MNIST and not FULL_MNIST.exists():
         args.data = SAMPLE
+    if args.pendigits == FULL_PENDIGITS and not FULL_PENDIGITS.exists():
+        args.pendigits = PEN_SAMPLE
     _, (images, labels) = datasets.load_mnist(args.data)
+    pen = datasets.load_pendigits(datasets.pendigits_file(args.pendigits, "test"))
     classify = inference.forward(keras.saving.load_model(args.model, safe_mode=True))  # as the app calls it
     print(f"{args.numbers} numbers per set, of {LENGTHS.start}-{LENGTHS.stop - 1} digits, from {len(images)} MNIST "
-          f"test digits ({args.data}), model {args.model}, seed {args.seed}")
-    for name, touching in (("not touching", False), ("touching", True)):
-        rng = np.random.default_rng([args.seed, touching])
-        numbers = make_numbers(images, labels, args.numbers, rng, touching)
-        read, seconds = read_numbers(classify, numbers)
-        report(name, numbers, read, read_alone(classify, numbers), seconds)
-        if args.examples:
-            save_examples(args.examples / name.replace(" ", "-"), numbers, read)
+          f"test digits ({args.data}) and {len(pen)} pen digits ({args.pendigits}), model {args.model}, "
+          f"seed {args.seed}")
+    sources = {
+        "MNIST": ([pen_path(image) for image in images], labels, None),
+        "one writer": ([sketchpad.unit_strokes(d.strokes) for d in pen], np.array([d.label for d in pen]),
+                       np.array([d.writer for d in pen])),
+    }
+    for source, (strokes, digit_labels, writers) in sources.items():
+        for touching in (False, True):
+            name = f"{source}, {'touching' if touching else 'apart'}"
+            rng = np.random.default_rng([args.seed, touching] + ([1] if writers is not None else []))
+            numbers = make_numbers(strokes, digit_labels, args.numbers, rng, touching, writers)
+            read, seconds = read_numbers(classify, numbers)
+            report(name, numbers, read, read_alone(classify, numbers), seconds)
+            if args.examples:
+                save_examples(args.examples / name.replace(", ", "-").replace(" ", "-"), numbers, read)
 
 
 if __name__ == "__main__":
