@@ -26,17 +26,24 @@ STROKES = {
          (0.64, 0.3), (0.64, 0.5), (0.6, 0.86)]],
 }
 
+# Digits as much of the world writes them, which MNIST's writers rarely did: name -> (digit, strokes).
+STYLES = {
+    "flagged 1": (1, [[(0.3, 0.36), (0.56, 0.14), (0.56, 0.86)]]),
+    "crossed 7": (7, [[(0.3, 0.2), (0.34, 0.15), (0.7, 0.15), (0.45, 0.86)], [(0.38, 0.5), (0.68, 0.5)]]),
+}
+
 
 def strokes(digit, scale=1.0, offset=(0.0, 0.0)):
-    """The digit's strokes in unit coordinates, scaled about the centre and moved."""
+    """The strokes of a digit (or of a style's name) in unit coordinates, scaled about the centre and moved."""
+    glyph = STROKES[digit] if digit in STROKES else STYLES[digit][1]
     return [
         [((x - 0.5) * scale + 0.5 + offset[0], (y - 0.5) * scale + 0.5 + offset[1]) for x, y in stroke]
-        for stroke in STROKES[digit]
+        for stroke in glyph
     ]
 
 
 def draw(digit, size=600, width=28, scale=1.0, offset=(0.0, 0.0), background=None, ink=(0, 0, 0)):
-    """An RGBA canvas with the digit drawn: transparent, or on a background colour."""
+    """An RGBA canvas with the digit (or style) drawn: transparent, or on a background colour."""
     canvas = np.zeros((size, size, 4), np.uint8)
     if background is not None:
         canvas[:] = (*background, 255)
