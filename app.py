@@ -1,6 +1,6 @@
 """Digit Recognizer: draw a digit and see the model's top five as you draw.
 
-Data path: drawing -> preprocess.prepare (centred 28x28) -> model (inference.forward) -> top-5 -> Label.
+Data path: drawing -> preprocess.prepare (centred 28x28) -> model (classify_digits) -> top-5 -> Label.
 A number: drawing -> preprocess.split_number (digits left to right, one batched model call) -> "2026".
 """
 
@@ -12,9 +12,9 @@ import cv2
 import gradio as gr
 import keras
 import numpy as np
+import tensorflow as tf
 
 import hub
-import inference
 import preprocess
 
 HERE = Path(__file__).parent
@@ -44,12 +44,22 @@ try:
 except hub.ModelFileError as e:
     sys.exit(f"app.py: {e}")
 model = keras.saving.load_model(MODEL_PATH, safe_mode=True)  # safe_mode: no Python code stored in the file is run
-# The model's own weights, run with numpy: ~0.15 ms a digit, where any TensorFlow call costs
-# ~0.6 ms and keras' model.predict tens of ms (the report's ~40 ms).
-try:
-    classify_digits = inference.forward(model)  # prepared digits (N, 28, 28, 1) -> (N, 10) probabilities
-except inference.UnsupportedLayerError as e:
-    sys.exit(f"app.py: {MODEL_PATH} has a layer inference.py does not run: {e}")
+
+
+# Traced once for any batch size, so that a drawing costs no Python-level Keras work
+# (~0.7 ms where model.predict costs ~1.2 ms or more); one digit and a number's digits
+# take the same path.
+@tf.function(input_signature=[tf.TensorSpec([None, preprocess.IMAGE_SIZE, preprocess.IMAGE_SIZE, 1], tf.float32)])
+def model_scores(digits):
+    return model(digits, training=False)
+
+
+def classify_digits(digits):
+    """Prepared digits (N, 28, 28, 1) -> (N, 10) probabilities."""
+    return model_scores(digits).numpy()
+
+
+classify_digits(np.zeros((1, preprocess.IMAGE_SIZE, preprocess.IMAGE_SIZE, 1), np.float32))  # trace it at start-up
 
 
 def probabilities(digit):

@@ -4,10 +4,10 @@
     python benchmarks/latency.py --training      # also seconds per epoch of train.py
     python benchmarks/latency.py --parts in-process round-trips   # some parts only
 
-1. app.predict on 600x600 RGBA canvases: p50/p99 of prepare(), of inference and of the
-   whole (wall time; and the p50 of the thread's CPU time, which a busy shared machine
-   lengthens less), beside the same model as a TensorFlow concrete function and keras'
-   model.predict on the same inputs (the report's ~40 ms path).
+1. app.predict on 600x600 RGBA canvases: p50/p99 of prepare(), of inference (the app's
+   traced tf.function) and of the whole, also on each canvas decoded from its PNG as the app
+   receives it (wall time; and the p50 of the thread's CPU time, which a busy shared machine
+   lengthens less), interleaved with keras' model.predict on the same inputs (the report's path).
 2. gradio_client round trips to `python app.py`: /classify beside a no-op endpoint of the
    same shape (an image file in, a Label out) served by the same Gradio: the framework's floor.
 3. Load: N concurrent gradio_client clients for a fixed time against the app, served with each
@@ -17,6 +17,7 @@
 """
 
 import argparse
+import io
 import os
 import re
 import socket
@@ -175,36 +176,31 @@ import app  # noqa: E402  (loads the model)
 
 
 def in_process(inputs):
-    import tensorflow as tf
-
-    # TensorFlow's fastest call for comparison: the Keras model traced once into a concrete function.
-    traced = tf.function(lambda batch: app.model(batch, training=False),
-                         input_signature=[tf.TensorSpec((None, 28, 28, 1), tf.float32)]).get_concrete_function()
+    pngs = [cv2.imencode(".png", cv2.cvtColor(c, cv2.COLOR_RGBA2BGRA))[1].tobytes() for c in inputs]
     prepared = [preprocess.prepare(c) for c in inputs]
     for warm in inputs[:20]:
         app.predict(warm)
         app.model.predict(prepared[0][np.newaxis], verbose=0)
-        traced(tf.constant(prepared[0][np.newaxis])).numpy()
     half = len(inputs) // 2  # prepare() is timed on other canvases than app.predict at each turn: none is in cache
-    app_calls = {"prepare": (preprocess.prepare, inputs[half:] + inputs[:half]),
-                 "inference": (app.probabilities, prepared), "whole": (app.predict, inputs)}
-    wall = timed_together(app_calls)
-    prepare_s, infer_s, whole_s = wall["prepare"], wall["inference"], wall["whole"]
-    traced_s = timed(lambda x: traced(tf.constant(x[np.newaxis])).numpy(), prepared)
-    keras_s = timed(lambda x: app.model.predict(x[np.newaxis], verbose=0), prepared)
-    print(f"app.predict on {args.repeats} 600x600 RGBA canvases ({os.cpu_count()} cores; prepare, inference "
-          "and the whole timed in turn on each canvas)")
-    cpu = timed_together(app_calls, time.thread_time)
-    cpu_prepare, cpu_infer, cpu_whole = (np.median(cpu[name]) * 1e3 for name in ("prepare", "inference", "whole"))
-    print(f"  prepare()                {percentiles(prepare_s)}   CPU p50 {cpu_prepare:.3f} ms")
-    print(f"  inference (numpy)        {percentiles(infer_s)}   CPU p50 {cpu_infer:.3f} ms   "
-          "(inference.forward, top-5 dict included)")
-    print(f"  whole app.predict        {percentiles(whole_s)}   CPU p50 {cpu_whole:.3f} ms")
-    print(f"  tf concrete function     {percentiles(traced_s)}   (inference alone, for comparison)")
-    print(f"  keras model.predict      {percentiles(keras_s)}   (inference alone: the report's path)")
-    keras_path = np.median(prepare_s) + np.median(keras_s)
-    print(f"  model.predict / numpy inference, p50: {np.median(keras_s) / np.median(infer_s):.0f}x; "
-          f"prepare + model.predict / app.predict, p50: {keras_path / np.median(whole_s):.0f}x")
+    calls = {
+        "prepare": (preprocess.prepare, inputs[half:] + inputs[:half]),
+        "inference": (app.probabilities, prepared),
+        "whole": (app.predict, inputs),
+        "from PNG": (lambda png: app.predict(preprocess.read_image(io.BytesIO(png))), pngs),
+        "keras": (lambda x: app.model.predict(x[np.newaxis], verbose=0), prepared),
+    }
+    wall = timed_together(calls)
+    cpu = timed_together(calls, time.thread_time)
+    print(f"app.predict on {args.repeats} 600x600 RGBA canvases ({os.cpu_count()} cores; each row timed in turn "
+          "on each canvas)")
+    rows = {"prepare": "prepare()", "inference": "inference (app.classify_digits, top-5 dict included)",
+            "whole": "whole app.predict", "from PNG": "app.predict on the canvas decoded from its PNG",
+            "keras": "keras model.predict (inference alone: the report's path)"}
+    for name, title in rows.items():
+        print(f"  {title:58} {percentiles(wall[name])}   CPU p50 {np.median(cpu[name]) * 1e3:.3f} ms")
+    prepare_keras = np.median(wall["prepare"]) + np.median(wall["keras"])
+    print(f"  model.predict / the app's inference, p50: {np.median(wall['keras']) / np.median(wall['inference']):.1f}x;"
+          f" prepare + model.predict / app.predict, p50: {prepare_keras / np.median(wall['whole']):.1f}x")
 
 
 # --- 2. Round trips --------------------------------------------------------------------

@@ -33,7 +33,6 @@ sys.path.insert(0, str(ROOT))
 from drawn_mnist import pen_path  # noqa: E402
 
 import datasets  # noqa: E402
-import inference  # noqa: E402
 import preprocess  # noqa: E402
 import sketchpad  # noqa: E402
 from sketchpad import draw_path  # noqa: E402
@@ -176,7 +175,7 @@ def main():
         args.pendigits = PEN_SAMPLE
     _, (images, labels) = datasets.load_mnist(args.data)
     pen = datasets.load_pendigits(datasets.pendigits_file(args.pendigits, "test"))
-    classify = inference.forward(keras.saving.load_model(args.model, safe_mode=True))  # as the app calls it
+    classify = keras.saving.load_model(args.model, safe_mode=True).predict_on_batch  # one call per number
     print(f"{args.numbers} numbers per set, of {LENGTHS.start}-{LENGTHS.stop - 1} digits, from {len(images)} MNIST "
           f"test digits ({args.data}) and {len(pen)} pen digits ({args.pendigits}), model {args.model}, "
           f"seed {args.seed}")
