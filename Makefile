@@ -18,6 +18,7 @@ train: $(VENV)/installed
 	$(BIN)/python train.py --data $(DATA) --pendigits $(PENDIGITS) --augment --reduce-lr --epochs 30
 
 benchmarks: $(VENV)/installed  # the README's figures: about 20 minutes on 2 cores
+	$(BIN)/python benchmarks/real.py
 	$(BIN)/python benchmarks/canvas.py
 	$(BIN)/python benchmarks/read_numbers.py
 	$(BIN)/python benchmarks/latency.py --training

@@ -44,7 +44,7 @@ parser.add_argument("--concurrency-limits", nargs="+", default=["1", "2", "none"
                     help="queue concurrency limits to load-test the app with ('none': no limit)")
 parser.add_argument("--parts", nargs="+", choices=["in-process", "round-trips", "load"],
                     default=["in-process", "round-trips", "load"], help="which of parts 1-3 to run")
-parser.add_argument("--training", action="store_true", help="also time two epochs of train.py on ../shared/mnist")
+parser.add_argument("--training", action="store_true", help="also time two epochs of make train's train.py command")
 parser.add_argument("--serve-noop", type=int, help=argparse.SUPPRESS)  # internal: run the no-op app on this port
 parser.add_argument("--serve-app", nargs=2, help=argparse.SUPPRESS)  # internal: the app with this limit, on this port
 args = parser.parse_args()
@@ -265,7 +265,7 @@ with tempfile.TemporaryDirectory() as tmp:
 
 if args.training:
     data = ROOT.parent / "shared" / "mnist"
-    recipe = ["--augment", "--reduce-lr"]  # the committed model's flags
+    recipe = ["--pendigits", str(ROOT.parent / "shared" / "pendigits"), "--augment", "--reduce-lr"]  # make train's
     with tempfile.TemporaryDirectory() as tmp:
         seconds = []
         for epochs in (1, 2):
