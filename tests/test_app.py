@@ -66,9 +66,9 @@ def test_classify_answers_every_input_clearly(awkward_files, case):
         assert max(label, key=label.get) == str(expected)
 
 
-def sketched(path):
-    """read_drawing's input for a Sketchpad value with this composite: Gradio's preprocessing of it, done here."""
-    return app.sketch.preprocess(app.sketch.data_model(background=None, layers=[], composite=FileData(path=str(path))))
+def sketched(path, pad=app.sketch):
+    """A handler's input for a Sketchpad value with this composite: Gradio's preprocessing of it, done here."""
+    return pad.preprocess(pad.data_model(background=None, layers=[], composite=FileData(path=str(path))))
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -141,3 +141,34 @@ def test_read_number_asks_the_model_once_per_drawing(monkeypatch):
 def test_read_number_on_an_empty_canvas_is_empty():
     assert app.read_number(np.zeros((400, 1200, 4), np.uint8)) == ("", [], None, None, app.EMPTY_NUMBER_HINT)
     assert app.read_number(None) == ("", [], None, None, app.EMPTY_NUMBER_HINT)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_read_number_answers_every_input_clearly(awkward_files, case):
+    upload = {"path": str(awkward_files[case])}  # the `/read_number` API and the Number tab's upload
+    kind, expected = CASES[case][2]
+    if kind in ("unreadable", "not a digit"):
+        with pytest.raises(gr.Error) as error:
+            app.read_number(upload)
+        assert re.search(expected, error.value.message)
+    elif kind == "blank":
+        assert app.read_number(upload) == ("", [], None, None, app.EMPTY_NUMBER_HINT)
+    else:
+        assert app.read_number(upload)[0] == str(expected)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_number_canvas_answers_every_input_clearly(awkward_files, case):
+    kind, expected = CASES[case][2]
+    if kind == "unreadable":  # refused while the Sketchpad's value is read
+        with pytest.raises(gr.Error) as error:
+            sketched(awkward_files[case], app.number_sketch)
+        assert re.search(expected, error.value.message)
+        return
+    number, details, views, top5, hint = app.read_number_drawing(sketched(awkward_files[case], app.number_sketch))
+    if kind == "not a digit":  # said under the number, with nothing guessed: no pop-up at every stroke
+        assert (number, details, views, top5) == ("", [], None, None) and re.search(expected, hint)
+    elif kind == "blank":
+        assert (number, details, views, top5, hint) == ("", [], None, None, app.EMPTY_NUMBER_HINT)
+    else:
+        assert number == str(expected) and hint == ""
