@@ -69,7 +69,12 @@ def predict(image):
 
 def explain(error):
     """A preprocess.ImageError -> the gr.Error the user sees: what is wrong and what to do, in words."""
-    title = "No single digit to read" if isinstance(error, preprocess.NotADigitError) else "Cannot read this image"
+    if isinstance(error, preprocess.TooManyDigitsError):
+        title = "Too long a number"
+    elif isinstance(error, preprocess.NotADigitError):
+        title = "No single digit to read"
+    else:
+        title = "Cannot read this image"
     return gr.Error(str(error), title=title)
 
 

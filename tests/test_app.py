@@ -143,6 +143,16 @@ def test_read_number_on_an_empty_canvas_is_empty():
     assert app.read_number(None) == ("", [], None, None, app.EMPTY_NUMBER_HINT)
 
 
+def test_a_number_too_long_to_read_is_said_so():
+    written = ("1234567890" * 2)[: app.preprocess.MAX_DIGITS + 1]
+    number, details, views, top5, hint = app.read_number_drawing(draw_number(written))
+    assert (number, details, views, top5) == ("", [], None, None)
+    assert f"at most {app.preprocess.MAX_DIGITS} are read" in hint
+    with pytest.raises(gr.Error, match=f"holds {len(written)} digits") as error:
+        app.read_number(draw_number(written))
+    assert error.value.title == "Too long a number"
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_read_number_answers_every_input_clearly(awkward_files, case):
     upload = {"path": str(awkward_files[case])}  # the `/read_number` API and the Number tab's upload

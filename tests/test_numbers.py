@@ -161,6 +161,15 @@ def test_boxes_are_in_the_pixels_of_the_image_sent():
         np.testing.assert_allclose(digit.box, cv2.boundingRect(ink.astype(np.uint8)), atol=2 * scale)
 
 
+def test_a_number_of_more_than_max_digits_is_refused_in_words():
+    digits = "1234567890" * 3
+    assert len(split_number(draw_number(digits[: preprocess.MAX_DIGITS]), unsure)) == preprocess.MAX_DIGITS
+    too_long = digits[: preprocess.MAX_DIGITS + 8]
+    with pytest.raises(preprocess.TooManyDigitsError,
+                       match=f"holds {len(too_long)} digits, and at most {preprocess.MAX_DIGITS} are read"):
+        split_number(draw_number(too_long), unsure)
+
+
 @pytest.mark.parametrize("blank", [np.zeros((400, 1200, 4), np.uint8), np.full((400, 1200, 3), 255, np.uint8), None])
 def test_nothing_written_is_no_digit_and_no_model_call(blank):
     def classify(batch):
