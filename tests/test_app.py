@@ -32,11 +32,14 @@ def test_predict_on_a_blank_canvas_is_empty():
 
 
 def test_read_drawing_shows_what_the_model_saw():
-    label, view, hint = app.read_drawing({"background": None, "layers": [], "composite": draw(7)})
+    canvas = draw(7)
+    label, view, hint = app.read_drawing({"background": None, "layers": [], "composite": canvas})
     assert max(label, key=label.get) == "7" and hint == ""
     assert view.shape == (28 * app.PREVIEW_SCALE,) * 2 and view.dtype == np.uint8
     blocks = view.reshape(28, app.PREVIEW_SCALE, 28, app.PREVIEW_SCALE)
     assert (blocks == blocks[:, :1, :, :1]).all(), "each model pixel is a hard-edged block, not smoothed"
+    seen = app.preprocess.prepare(canvas)[..., 0] * 255
+    np.testing.assert_allclose(view[:: app.PREVIEW_SCALE, :: app.PREVIEW_SCALE], seen, atol=1)  # the digit itself
 
 
 def test_read_drawing_on_an_empty_canvas_clears_and_hints():

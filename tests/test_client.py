@@ -12,6 +12,8 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from strokes import draw, draw_number
 
+import preprocess
+
 ANSWER_WITHIN = 60  # seconds: every input gets its answer, none hangs the Space
 
 
@@ -52,7 +54,9 @@ def test_sketchpad_endpoint_takes_the_browser_dict(client, tmp_path):
     label, view, hint = client.predict({"background": blank, "layers": [stroke], "composite": stroke},
                                        api_name="/read_drawing")
     assert label["label"] == "2" and len(label["confidences"]) == 5
-    assert cv2.imread(view, cv2.IMREAD_GRAYSCALE).shape == (224, 224) and hint == ""
+    view = cv2.imread(view, cv2.IMREAD_GRAYSCALE)
+    assert view.shape == (224, 224) and hint == ""
+    np.testing.assert_allclose(view[::8, ::8], preprocess.prepare(draw(2))[..., 0] * 255, atol=1)  # the digit seen
     empty = client.predict({"background": blank, "layers": [], "composite": blank}, api_name="/read_drawing")
     assert empty[0] == {} and empty[1] is None and "Nothing drawn" in empty[2]
 
