@@ -42,6 +42,7 @@ DRAWINGS = {
     "black background": dict(background=BLACK, ink=WHITE),
     "grey on grey": dict(background=(150, 150, 150), ink=(60, 60, 60)),
 }
+REFERENCE = dict(size=400, width=18, background=WHITE)  # unlike every case: another canvas, read as opaque
 
 
 @pytest.mark.parametrize("digit", [1, 4, 8])
@@ -52,7 +53,7 @@ def test_drawing_is_centred_like_mnist(case, digit):
     assert 0.0 <= prepared.min() and prepared.max() <= 1.0 and prepared.max() > 0.9
     assert np.allclose(centre_of_mass(prepared), (14, 14), atol=0.6)
     assert 18 <= max(ink_box(prepared)) <= 22  # scaled into MNIST's 20-pixel box
-    reference = prepare(draw(digit))
+    reference = prepare(draw(digit, **REFERENCE))
     assert np.abs(prepared - reference).mean() < ALIKE, "same digit, different drawing, should look alike"
 
 
