@@ -127,7 +127,9 @@ def test_a_cut_never_leaves_a_scrap_on_one_side():
     thinnest = start + np.argmin(two[:, x + start : x + end].sum(axis=0))
     tail_height = cv2.boundingRect(two[:, x + thinnest :])[3]
     assert tail_height < preprocess.PART_HEIGHT * line_height, "the test digit should be thinnest in its tail"
-    for cut in touching_cuts(two, line_height):
+    cuts = touching_cuts(two, line_height)
+    assert cuts, "the test digit is wide enough to be cut: somewhere other than in its tail"
+    for cut in cuts:
         for piece in cut:
             w, h = cv2.boundingRect(piece)[2:]
             assert h >= preprocess.PART_HEIGHT * line_height and max(w, h) >= preprocess.PART_SIZE * line_height
