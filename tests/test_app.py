@@ -31,6 +31,14 @@ def test_predict_on_a_blank_canvas_is_empty():
     assert app.predict(np.zeros((600, 600, 4), np.uint8)) == {}
 
 
+@pytest.mark.parametrize("digit", range(10))
+def test_each_shipped_example_reads_as_its_digit(digit):
+    example = str(app.HERE / "examples" / f"digit_{digit}.png")
+    assert example in app.EXAMPLES, "offered under the Upload tab"
+    label = app.classify({"path": example})  # as the Upload tab hands a clicked example over
+    assert max(label, key=label.get) == str(digit)
+
+
 def test_read_drawing_shows_what_the_model_saw():
     canvas = draw(7)
     label, view, hint = app.read_drawing({"background": None, "layers": [], "composite": canvas})
