@@ -79,7 +79,12 @@ def predict(image):
 
 def explain(error):
     """A preprocess.ImageError -> the gr.Error the user sees: what is wrong and what to do, in words."""
-    title = "No single digit to read" if isinstance(error, preprocess.NotADigitError) else "Cannot read this image"
+    if isinstance(error, preprocess.TooManyDigitsError):
+        title = "Too long a number"
+    elif isinstance(error, preprocess.NotADigitError):
+        title = "No single digit to read"
+    else:
+        title = "Cannot read this image"
     return gr.Error(str(error), title=title)
 
 
@@ -146,14 +151,6 @@ def read_sketch_image(file, flatten_on_white=False):
         raise explain(e) from None
 
 
-def split_or_explain(image):
-    """preprocess.split_number with this model, with unreadable input turned into a message for the user."""
-    try:
-        return preprocess.split_number(image, classify_digits)
-    except preprocess.ImageError as e:
-        raise explain(e) from None
-
-
 def digit_details(digit, scores):
     """One digit of a number -> its top 5 (as a Label's value), its box in the image and whether it touched."""
     top = np.argsort(scores)[::-1][:TOP_CLASSES]
@@ -174,10 +171,9 @@ def touching_hint(details):
             "the ink is thinnest. If they are misread, leave a gap between them.")
 
 
-def read_number(image):
-    """A drawing or image of a number -> (the number, per-digit details, the crops the model saw,
-    each digit's top 5, hint). Every digit comes from one batched model call."""
-    digits = split_or_explain(image)
+def show_number(digits):
+    """preprocess.split_number's digits -> (the number, per-digit details, the crops the model saw,
+    each digit's top 5, hint)."""
     if not digits:
         return "", [], None, None, EMPTY_NUMBER_HINT
     details = [digit_details(digit, scores) for digit, scores in digits]
@@ -189,9 +185,26 @@ def read_number(image):
     return number, details, crops, top5, touching_hint(details)
 
 
-def read_uploaded_number(upload):
-    """An image file of a number -> what read_number shows (the `/read_number` API)."""
-    return read_number(upload)
+def read_number(image):
+    """An image of a number -> what show_number shows (the `/read_number` API); an error in words for input
+    it cannot read. Every digit comes from one batched model call."""
+    try:
+        digits = preprocess.split_number(image, classify_digits)
+    except preprocess.ImageError as e:
+        raise explain(e) from None
+    return show_number(digits)
+
+
+def read_number_drawing(image):
+    """The Number tab's drawing -> what show_number shows. As read_drawing does, a scribble that is no
+    number is explained in the hint, not in a pop-up at every stroke."""
+    try:
+        digits = preprocess.split_number(image, classify_digits)
+    except preprocess.NotADigitError as e:
+        return "", [], None, None, str(e)
+    except preprocess.ImageError as e:
+        raise explain(e) from None
+    return show_number(digits)
 
 
 # --- The page ------------------------------------------------------------------
@@ -294,9 +307,9 @@ with gr.Blocks(title="Digit Recognizer") as demo:
     photo.change(show_model_view, photo, [photo_view, photo_hint], api_visibility="private", preprocess=False,
                  show_progress="hidden")
     number_outputs = [number, number_details, number_views, number_top5, number_hint]
-    number_sketch.change(read_number, number_sketch, number_outputs, api_name="read_number_drawing",
+    number_sketch.change(read_number_drawing, number_sketch, number_outputs, api_name="read_number_drawing",
                          api_visibility="private", trigger_mode="always_last", show_progress="hidden")
-    number_photo.change(read_uploaded_number, number_photo, number_outputs, api_name="read_number", preprocess=False,
+    number_photo.change(read_number, number_photo, number_outputs, api_name="read_number", preprocess=False,
                         show_progress="hidden")
     number_clear.click(None, js=CLEAR_NUMBER_SKETCH)
     number_sketch.clear(None, js=PICK_NUMBER_BRUSH)

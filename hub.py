@@ -30,17 +30,31 @@ class ModelFileError(Exception):
     """model.keras is missing, cannot be fetched or published, or is not the file its report describes."""
 
 
+def one_line(error):
+    """A library error's message on one line, as the app and train.py print them: an HTTP error's spans several."""
+    return " ".join(str(error).split())
+
+
 def sha256(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def check_model(model_path, metrics_path):
     """Raise ModelFileError unless model_path's sha256 is the one recorded in metrics_path."""
+    unchecked = f"cannot check {model_path}: no model_sha256 in {metrics_path}"
     try:
-        recorded = json.loads(Path(metrics_path).read_text())["model_sha256"]
-    except (OSError, ValueError, KeyError) as e:
-        raise ModelFileError(f"cannot check {model_path}: no model_sha256 in {metrics_path} ({e})") from None
-    actual = sha256(model_path)
+        report = json.loads(Path(metrics_path).read_text())
+    except (OSError, ValueError) as e:
+        raise ModelFileError(f"{unchecked} ({e})") from None
+    if not isinstance(report, dict):  # valid JSON, but [] or null
+        raise ModelFileError(f"{unchecked} (it holds {json.dumps(report)[:40]}, not a JSON object)")
+    if "model_sha256" not in report:
+        raise ModelFileError(unchecked)
+    recorded = report["model_sha256"]
+    try:
+        actual = sha256(model_path)
+    except OSError as e:  # a directory of that name, or a file that cannot be read
+        raise ModelFileError(f"cannot read {model_path}: {e}") from None
     if actual != recorded:
         raise ModelFileError(f"{model_path} has sha256 {actual}, but {metrics_path} records {recorded}: "
                              "the model is not the one its report describes")
@@ -64,7 +78,7 @@ def find_model(folder):
         model_path = hf_hub_download(repo_id, MODEL_FILE)
         metrics_path = hf_hub_download(repo_id, METRICS_FILE)
     except (*HUB_ERRORS, HFValidationError) as e:
-        raise ModelFileError(f"cannot fetch {MODEL_FILE} from the Hub repo {repo_id}: {e}") from None
+        raise ModelFileError(f"cannot fetch {MODEL_FILE} from the Hub repo {repo_id}: {one_line(e)}") from None
     check_model(model_path, metrics_path)
     return Path(model_path)
 
@@ -170,4 +184,4 @@ def push_to_hub(repo_id, out):
         return api.create_commit(repo_id, operations, commit_message=f"model.keras from `{metrics['command']}`: "
                                  f"test accuracy {metrics['test']['accuracy']:.4f}")
     except HUB_ERRORS as e:
-        raise ModelFileError(f"cannot publish to the Hub repo {repo_id}: {e}") from None
+        raise ModelFileError(f"cannot publish to the Hub repo {repo_id}: {one_line(e)}") from None

@@ -47,6 +47,10 @@ class NotADigitError(ImageError):
     """An image we can read that holds no single digit (noise, a canvas painted over); the message says why."""
 
 
+class TooManyDigitsError(NotADigitError):
+    """A row of more than MAX_DIGITS digits: readable, but longer than a number this reads."""
+
+
 # --- Drawing -> model input ----------------------------------------------------
 
 
@@ -329,6 +333,7 @@ def split_number(image, classify):
     the reading whose least sure digit is the surest wins (one digit when none is surer).
     classify: prepared digits (N, 28, 28, 1) -> (N, 10) probabilities; called once, with every
     candidate digit of the image in one batch.
+    Raises TooManyDigitsError for more than MAX_DIGITS digits.
     """
     ink = read_ink(image)
     strokes = None if ink is None else digit_mask(ink, digits=MAX_DIGITS)
@@ -352,6 +357,9 @@ def split_number(image, classify):
     for ways in readings:
         candidates = [[next(scored) for _ in way] for way in ways]
         chosen += max(candidates, key=lambda way: min(float(scores.max()) for _, scores in way))
+    if len(chosen) > MAX_DIGITS:
+        raise TooManyDigitsError(f"This row holds {len(chosen)} digits, and at most {MAX_DIGITS} are read. "
+                                 "Write a shorter number, or send it in parts.")
     return chosen
 
 

@@ -57,6 +57,12 @@ class FakeHub:
                     return self.reply({"commitUrl": f"{hub.url}/{repo_id}/commit/{oid}", "commitOid": oid})
                 self.send_error(404, f"the fake Hub does not serve {path}")
 
+            def do_HEAD(self):  # hf_hub_download asks for a file's metadata: this Hub holds no repo to serve
+                self.send_response(404)
+                self.send_header("X-Error-Code", "RepoNotFound")  # as the Hub says it
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
             def reply(self, payload):
                 data = json.dumps(payload).encode()
                 self.send_response(200)

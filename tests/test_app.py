@@ -31,12 +31,23 @@ def test_predict_on_a_blank_canvas_is_empty():
     assert app.predict(np.zeros((600, 600, 4), np.uint8)) == {}
 
 
+@pytest.mark.parametrize("digit", range(10))
+def test_each_shipped_example_reads_as_its_digit(digit):
+    example = str(app.HERE / "examples" / f"digit_{digit}.png")
+    assert example in app.EXAMPLES, "offered under the Upload tab"
+    label = app.classify({"path": example})  # as the Upload tab hands a clicked example over
+    assert max(label, key=label.get) == str(digit)
+
+
 def test_read_drawing_shows_what_the_model_saw():
-    label, view, hint = app.read_drawing({"background": None, "layers": [], "composite": draw(7)})
+    canvas = draw(7)
+    label, view, hint = app.read_drawing({"background": None, "layers": [], "composite": canvas})
     assert max(label, key=label.get) == "7" and hint == ""
     assert view.shape == (28 * app.PREVIEW_SCALE,) * 2 and view.dtype == np.uint8
     blocks = view.reshape(28, app.PREVIEW_SCALE, 28, app.PREVIEW_SCALE)
     assert (blocks == blocks[:, :1, :, :1]).all(), "each model pixel is a hard-edged block, not smoothed"
+    seen = app.preprocess.prepare(canvas)[..., 0] * 255
+    np.testing.assert_allclose(view[:: app.PREVIEW_SCALE, :: app.PREVIEW_SCALE], seen, atol=1)  # the digit itself
 
 
 def test_read_drawing_on_an_empty_canvas_clears_and_hints():
@@ -66,9 +77,9 @@ def test_classify_answers_every_input_clearly(awkward_files, case):
         assert max(label, key=label.get) == str(expected)
 
 
-def sketched(path):
-    """read_drawing's input for a Sketchpad value with this composite: Gradio's preprocessing of it, done here."""
-    return app.sketch.preprocess(app.sketch.data_model(background=None, layers=[], composite=FileData(path=str(path))))
+def sketched(path, pad=app.sketch):
+    """A handler's input for a Sketchpad value with this composite: Gradio's preprocessing of it, done here."""
+    return pad.preprocess(pad.data_model(background=None, layers=[], composite=FileData(path=str(path))))
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -141,3 +152,44 @@ def test_read_number_asks_the_model_once_per_drawing(monkeypatch):
 def test_read_number_on_an_empty_canvas_is_empty():
     assert app.read_number(np.zeros((400, 1200, 4), np.uint8)) == ("", [], None, None, app.EMPTY_NUMBER_HINT)
     assert app.read_number(None) == ("", [], None, None, app.EMPTY_NUMBER_HINT)
+
+
+def test_a_number_too_long_to_read_is_said_so():
+    written = ("1234567890" * 2)[: app.preprocess.MAX_DIGITS + 1]
+    number, details, views, top5, hint = app.read_number_drawing(draw_number(written))
+    assert (number, details, views, top5) == ("", [], None, None)
+    assert f"at most {app.preprocess.MAX_DIGITS} are read" in hint
+    with pytest.raises(gr.Error, match=f"holds {len(written)} digits") as error:
+        app.read_number(draw_number(written))
+    assert error.value.title == "Too long a number"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_read_number_answers_every_input_clearly(awkward_files, case):
+    upload = {"path": str(awkward_files[case])}  # the `/read_number` API and the Number tab's upload
+    kind, expected = CASES[case][2]
+    if kind in ("unreadable", "not a digit"):
+        with pytest.raises(gr.Error) as error:
+            app.read_number(upload)
+        assert re.search(expected, error.value.message)
+    elif kind == "blank":
+        assert app.read_number(upload) == ("", [], None, None, app.EMPTY_NUMBER_HINT)
+    else:
+        assert app.read_number(upload)[0] == str(expected)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_number_canvas_answers_every_input_clearly(awkward_files, case):
+    kind, expected = CASES[case][2]
+    if kind == "unreadable":  # refused while the Sketchpad's value is read
+        with pytest.raises(gr.Error) as error:
+            sketched(awkward_files[case], app.number_sketch)
+        assert re.search(expected, error.value.message)
+        return
+    number, details, views, top5, hint = app.read_number_drawing(sketched(awkward_files[case], app.number_sketch))
+    if kind == "not a digit":  # said under the number, with nothing guessed: no pop-up at every stroke
+        assert (number, details, views, top5) == ("", [], None, None) and re.search(expected, hint)
+    elif kind == "blank":
+        assert (number, details, views, top5, hint) == ("", [], None, None, app.EMPTY_NUMBER_HINT)
+    else:
+        assert number == str(expected) and hint == ""

@@ -12,6 +12,8 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from strokes import draw, draw_number
 
+import preprocess
+
 ANSWER_WITHIN = 60  # seconds: every input gets its answer, none hangs the Space
 
 
@@ -52,7 +54,9 @@ def test_sketchpad_endpoint_takes_the_browser_dict(client, tmp_path):
     label, view, hint = client.predict({"background": blank, "layers": [stroke], "composite": stroke},
                                        api_name="/read_drawing")
     assert label["label"] == "2" and len(label["confidences"]) == 5
-    assert cv2.imread(view, cv2.IMREAD_GRAYSCALE).shape == (224, 224) and hint == ""
+    view = cv2.imread(view, cv2.IMREAD_GRAYSCALE)
+    assert view.shape == (224, 224) and hint == ""
+    np.testing.assert_allclose(view[::8, ::8], preprocess.prepare(draw(2))[..., 0] * 255, atol=1)  # the digit seen
     empty = client.predict({"background": blank, "layers": [], "composite": blank}, api_name="/read_drawing")
     assert empty[0] == {} and empty[1] is None and "Nothing drawn" in empty[2]
 
@@ -60,12 +64,17 @@ def test_sketchpad_endpoint_takes_the_browser_dict(client, tmp_path):
 # --- Every input answered clearly, and the Space serving on ----------------------------
 
 
+# One input of each kind of answer in awkward.py: test_app.py runs every case in-process; here they
+# cross HTTP, an upload and a reply each.
+ONE_OF_EACH_KIND = ["truncated PNG", "random noise", "all white", "phone photo with EXIF rotation"]
+
+
 def still_serving(client, tmp_path):
     return client.predict(save(tmp_path, "check.png", draw(3)), api_name="/classify")["label"] == "3"
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_classify_answers_every_input_clearly(client, awkward_files, tmp_path, case):
+@pytest.mark.parametrize("case", ONE_OF_EACH_KIND)
+def test_classify_answers_each_kind_of_input_clearly(client, awkward_files, tmp_path, case):
     job = client.submit(handle_file(str(awkward_files[case])), api_name="/classify")
     kind, expected = CASES[case][2]
     if kind in ("unreadable", "not a digit"):
@@ -79,8 +88,8 @@ def test_classify_answers_every_input_clearly(client, awkward_files, tmp_path, c
     assert still_serving(client, tmp_path)
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_read_drawing_answers_every_input_clearly(client, awkward_files, tmp_path, case):
+@pytest.mark.parametrize("case", ONE_OF_EACH_KIND)
+def test_read_drawing_answers_each_kind_of_input_clearly(client, awkward_files, tmp_path, case):
     composite = handle_file(str(awkward_files[case]))
     job = client.submit({"background": None, "layers": [], "composite": composite}, api_name="/read_drawing")
     kind, expected = CASES[case][2]
@@ -95,6 +104,23 @@ def test_read_drawing_answers_every_input_clearly(client, awkward_files, tmp_pat
         else:  # blank, or not a digit: nothing guessed, and the hint says why
             assert label == {} and view is None
             assert re.search(expected, hint) if kind == "not a digit" else "Nothing drawn" in hint
+    assert still_serving(client, tmp_path)
+
+
+@pytest.mark.parametrize("case", ONE_OF_EACH_KIND)
+def test_read_number_answers_each_kind_of_input_clearly(client, awkward_files, tmp_path, case):
+    job = client.submit(handle_file(str(awkward_files[case])), api_name="/read_number")
+    kind, expected = CASES[case][2]
+    if kind in ("unreadable", "not a digit"):
+        with pytest.raises(AppError) as error:
+            job.result(timeout=ANSWER_WITHIN)
+        assert re.search(expected, error.value.message), error.value.message
+    else:
+        number, details, *_, hint = job.result(timeout=ANSWER_WITHIN)
+        if kind == "digit":
+            assert (number, len(details), hint) == (str(expected), 1, "")
+        else:
+            assert (number, details) == ("", []) and "Nothing written" in hint
     assert still_serving(client, tmp_path)
 
 

@@ -10,7 +10,7 @@ import sys
 
 import huggingface_hub
 import pytest
-from conftest import PUSHED_REPO, ROOT, SAMPLE, hub_env, run_train
+from conftest import PUSHED_REPO, ROOT, SAMPLE, free_port, hub_env, run_train
 from huggingface_hub import ModelCard
 
 import hub
@@ -116,6 +116,24 @@ def test_model_without_a_report_is_refused(tmp_path):
         hub.find_model(tmp_path)
 
 
+@pytest.mark.parametrize("report", ["[]", "null"])
+def test_a_report_that_is_json_but_no_object_is_refused_in_one_line(tmp_path, report):
+    write_model(tmp_path, b"weights")
+    (tmp_path / "reports" / "metrics.json").write_text(report)
+    with pytest.raises(hub.ModelFileError, match="no model_sha256 in .*metrics.json") as error:
+        hub.find_model(tmp_path)
+    assert "\n" not in str(error.value)
+
+
+def test_a_folder_named_model_keras_is_refused_in_one_line(tmp_path):
+    write_model(tmp_path, b"weights")
+    (tmp_path / "model.keras").unlink()
+    (tmp_path / "model.keras").mkdir()
+    with pytest.raises(hub.ModelFileError, match="cannot read .*model.keras: .*Is a directory") as error:
+        hub.find_model(tmp_path)
+    assert "\n" not in str(error.value)
+
+
 def test_no_model_and_no_repo_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.delenv("MODEL_REPO", raising=False)
     with pytest.raises(hub.ModelFileError, match="model.keras is missing: .* set MODEL_REPO=<user>/<repo>"):
@@ -134,17 +152,6 @@ def app_copy(folder):
 def run_python(code, *args, cwd, env):
     return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=300)
-
-
-def test_app_refuses_to_start_with_a_model_its_report_does_not_describe(tmp_path, one_epoch):
-    folder = app_copy(tmp_path / "app")
-    write_model(folder, (one_epoch / "model.keras").read_bytes(), recorded="f" * 64)
-    result = subprocess.run([sys.executable, "app.py"], cwd=folder, env=hub_env(tmp_path / "hf_home"),
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode != 0 and "Traceback" not in result.stderr
-    last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("app.py: ") and "f" * 64 in last
-    assert hashlib.sha256((one_epoch / "model.keras").read_bytes()).hexdigest() in last
 
 
 # --- Pulling from the Hub cache, offline -------------------------------------------
@@ -214,6 +221,24 @@ def test_model_not_in_the_cache_offline_is_a_clear_error(tmp_path):
     assert result.returncode != 0 and "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(f"cannot fetch model.keras from the Hub repo {PUSHED_REPO}: ")
+
+
+def test_a_repo_the_hub_does_not_hold_is_a_one_line_error(tmp_path, fake_hub):
+    result = run_python(FIND_MODEL, str(tmp_path), cwd=ROOT, env=hub_env(tmp_path / "hf_home", HF_ENDPOINT=fake_hub.url,
+                                                      MODEL_REPO=PUSHED_REPO))
+    assert result.returncode != 0
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"cannot fetch model.keras from the Hub repo {PUSHED_REPO}: 404 ")
+    assert "Repository Not Found" in line
+
+
+def test_an_unreachable_hub_is_a_clear_error(tmp_path):
+    no_waiting = "import time\ntime.sleep = lambda seconds: None  # huggingface_hub's backoff between its retries\n"
+    env = hub_env(tmp_path / "hf_home", HF_ENDPOINT=f"http://127.0.0.1:{free_port()}", MODEL_REPO=PUSHED_REPO)
+    result = run_python(no_waiting + FIND_MODEL, str(tmp_path), cwd=ROOT, env=env)  # nothing listens on the port
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"cannot fetch model.keras from the Hub repo {PUSHED_REPO}: ") and "connection" in last
 
 
 def test_app_serves_the_model_pulled_from_the_hub_cache(tmp_path):

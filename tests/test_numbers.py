@@ -127,7 +127,9 @@ def test_a_cut_never_leaves_a_scrap_on_one_side():
     thinnest = start + np.argmin(two[:, x + start : x + end].sum(axis=0))
     tail_height = cv2.boundingRect(two[:, x + thinnest :])[3]
     assert tail_height < preprocess.PART_HEIGHT * line_height, "the test digit should be thinnest in its tail"
-    for cut in touching_cuts(two, line_height):
+    cuts = touching_cuts(two, line_height)
+    assert cuts, "the test digit is wide enough to be cut: somewhere other than in its tail"
+    for cut in cuts:
         for piece in cut:
             w, h = cv2.boundingRect(piece)[2:]
             assert h >= preprocess.PART_HEIGHT * line_height and max(w, h) >= preprocess.PART_SIZE * line_height
@@ -159,6 +161,15 @@ def test_boxes_are_in_the_pixels_of_the_image_sent():
     for index, (digit, _) in enumerate(split_number(canvas, unsure)):
         ink = (draw_row([g if i == index else [] for i, g in enumerate(glyphs)], height=700, width=40)[..., 3] > 64)
         np.testing.assert_allclose(digit.box, cv2.boundingRect(ink.astype(np.uint8)), atol=2 * scale)
+
+
+def test_a_number_of_more_than_max_digits_is_refused_in_words():
+    digits = "1234567890" * 3
+    assert len(split_number(draw_number(digits[: preprocess.MAX_DIGITS]), unsure)) == preprocess.MAX_DIGITS
+    too_long = digits[: preprocess.MAX_DIGITS + 8]
+    with pytest.raises(preprocess.TooManyDigitsError,
+                       match=f"holds {len(too_long)} digits, and at most {preprocess.MAX_DIGITS} are read"):
+        split_number(draw_number(too_long), unsure)
 
 
 @pytest.mark.parametrize("blank", [np.zeros((400, 1200, 4), np.uint8), np.full((400, 1200, 3), 255, np.uint8), None])

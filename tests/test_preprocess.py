@@ -42,6 +42,7 @@ DRAWINGS = {
     "black background": dict(background=BLACK, ink=WHITE),
     "grey on grey": dict(background=(150, 150, 150), ink=(60, 60, 60)),
 }
+REFERENCE = dict(size=400, width=18, background=WHITE)  # unlike every case: another canvas, read as opaque
 
 
 @pytest.mark.parametrize("digit", [1, 4, 8])
@@ -52,7 +53,7 @@ def test_drawing_is_centred_like_mnist(case, digit):
     assert 0.0 <= prepared.min() and prepared.max() <= 1.0 and prepared.max() > 0.9
     assert np.allclose(centre_of_mass(prepared), (14, 14), atol=0.6)
     assert 18 <= max(ink_box(prepared)) <= 22  # scaled into MNIST's 20-pixel box
-    reference = prepare(draw(digit))
+    reference = prepare(draw(digit, **REFERENCE))
     assert np.abs(prepared - reference).mean() < ALIKE, "same digit, different drawing, should look alike"
 
 
@@ -61,9 +62,43 @@ def test_different_digits_stay_different():
     assert np.abs(one - seven).mean() > ALIKE
 
 
-def test_stroke_width_is_normalised():
-    widths = [preprocess.stroke_width((prepare(draw(8, width=w))[..., 0] > 0.5).astype(np.uint8)) for w in (1, 70)]
-    assert abs(widths[0] - widths[1]) < 1.0
+def ridge_width(mask):
+    """The stroke width of a 0/1 mask, measured apart from preprocess.stroke_width: twice the distance from
+    the strokes' middle (the distance transform's ridge) to the background, the median over the ridge."""
+    distance = cv2.distanceTransform(mask, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    ridge = (distance > 0) & (distance >= cv2.dilate(distance, np.ones((3, 3), np.uint8)))
+    return 2 * float(np.median(distance[ridge])) - 1  # a pixel on the edge lies 1 from the background
+
+
+def digit_stroke_width(digit):
+    """The stroke width of a 28x28 digit in [0, 1], in its pixels: measured enlarged 8 times (a stroke
+    2 pixels wide spans 16, where ridge_width is exact to a pixel), cut at half ink."""
+    enlarged = cv2.resize(np.float32(digit), None, fx=8, fy=8, interpolation=cv2.INTER_LINEAR)
+    return ridge_width((enlarged > 0.5).astype(np.uint8)) / 8
+
+
+def bar(width, angle, size=400):
+    """A 0/1 mask holding a bar `width` pixels wide and 300 long, at `angle` radians, rasterised from its corners."""
+    along = np.array([np.cos(angle), np.sin(angle)])
+    across = np.array([-along[1], along[0]])
+    corners = [size / 2 + a * 150 * along + b * width / 2 * across for a, b in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
+    mask = np.zeros((size, size), np.uint8)
+    cv2.fillConvexPoly(mask, np.round(np.array(corners) * 16).astype(np.int32), 1, shift=4)  # 1/16-pixel corners
+    return mask
+
+
+@pytest.mark.parametrize("width", [3, 8, 12.5, 19, 30])
+def test_the_width_measure_reads_bars_of_known_width(width):
+    for angle in np.linspace(0, np.pi / 2, 5):
+        assert abs(ridge_width(bar(width, angle)) - width) <= max(1.0, 0.1 * width)
+
+
+@pytest.mark.parametrize("digit", [3, 8])
+def test_strokes_are_normalised_to_mnists_width(sample, digit):
+    _, (x_test, _) = sample
+    mnist = np.median([digit_stroke_width(image / 255) for image in x_test])  # about 2.1 pixels
+    for width in (1, 70):  # a hairline and a marker on the 600-pixel canvas: about 0.05 and 2.8 pixels once reduced
+        assert abs(digit_stroke_width(prepare(draw(digit, width=width))[..., 0]) - mnist) < 0.75
 
 
 @pytest.mark.parametrize("step", [2, 3, 12])
