@@ -1,7 +1,7 @@
 """Digit Recognizer: draw a digit and see the model's top five as you draw.
 
 Data path: drawing -> preprocess.prepare (centred 28x28) -> model (classify_digits) -> top-5 -> Label.
-A number: drawing -> preprocess.split_number (digits left to right, one batched model call) -> "2026".
+A number: drawing -> splitting.split_number (digits left to right, one batched model call) -> "2026".
 """
 
 import io
@@ -16,6 +16,7 @@ import tensorflow as tf
 
 import hub
 import preprocess
+import splitting
 
 HERE = Path(__file__).parent
 EXAMPLES = sorted(str(p) for p in (HERE / "examples").glob("*.png"))
@@ -79,7 +80,7 @@ def predict(image):
 
 def explain(error):
     """A preprocess.ImageError -> the gr.Error the user sees: what is wrong and what to do, in words."""
-    if isinstance(error, preprocess.TooManyDigitsError):
+    if isinstance(error, splitting.TooManyDigitsError):
         title = "Too long a number"
     elif isinstance(error, preprocess.NotADigitError):
         title = "No single digit to read"
@@ -172,7 +173,7 @@ def touching_hint(details):
 
 
 def show_number(digits):
-    """preprocess.split_number's digits -> (the number, per-digit details, the crops the model saw,
+    """splitting.split_number's digits -> (the number, per-digit details, the crops the model saw,
     each digit's top 5, hint)."""
     if not digits:
         return "", [], None, None, EMPTY_NUMBER_HINT
@@ -189,7 +190,7 @@ def read_number(image):
     """An image of a number -> what show_number shows (the `/read_number` API); an error in words for input
     it cannot read. Every digit comes from one batched model call."""
     try:
-        digits = preprocess.split_number(image, classify_digits)
+        digits = splitting.split_number(image, classify_digits)
     except preprocess.ImageError as e:
         raise explain(e) from None
     return show_number(digits)
@@ -199,7 +200,7 @@ def read_number_drawing(image):
     """The Number tab's drawing -> what show_number shows. As read_drawing does, a scribble that is no
     number is explained in the hint, not in a pop-up at every stroke."""
     try:
-        digits = preprocess.split_number(image, classify_digits)
+        digits = splitting.split_number(image, classify_digits)
     except preprocess.NotADigitError as e:
         return "", [], None, None, str(e)
     except preprocess.ImageError as e:

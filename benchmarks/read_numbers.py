@@ -35,6 +35,7 @@ from drawn_mnist import pen_path  # noqa: E402
 import datasets  # noqa: E402
 import preprocess  # noqa: E402
 import sketchpad  # noqa: E402
+import splitting  # noqa: E402
 from sketchpad import draw_path  # noqa: E402
 
 LENGTHS = range(2, 7)
@@ -118,7 +119,7 @@ def read_numbers(classify, numbers):
     """The numbers' canvases -> (what was read, seconds per number), one model call per number as in the app."""
     read, started = [], time.perf_counter()
     for canvas, _, _ in numbers:
-        read.append("".join(str(int(np.argmax(scores))) for _, scores in preprocess.split_number(canvas, classify)))
+        read.append("".join(str(int(np.argmax(scores))) for _, scores in splitting.split_number(canvas, classify)))
     return read, (time.perf_counter() - started) / len(numbers)
 
 

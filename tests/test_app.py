@@ -155,10 +155,10 @@ def test_read_number_on_an_empty_canvas_is_empty():
 
 
 def test_a_number_too_long_to_read_is_said_so():
-    written = ("1234567890" * 2)[: app.preprocess.MAX_DIGITS + 1]
+    written = ("1234567890" * 2)[: app.splitting.MAX_DIGITS + 1]
     number, details, views, top5, hint = app.read_number_drawing(draw_number(written))
     assert (number, details, views, top5) == ("", [], None, None)
-    assert f"at most {app.preprocess.MAX_DIGITS} are read" in hint
+    assert f"at most {app.splitting.MAX_DIGITS} are read" in hint
     with pytest.raises(gr.Error, match=f"holds {len(written)} digits") as error:
         app.read_number(draw_number(written))
     assert error.value.title == "Too long a number"

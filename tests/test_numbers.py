@@ -1,4 +1,4 @@
-"""preprocess.split_number and its parts: a number written in a row -> its digits, left to right.
+"""splitting.split_number and its parts: a number written in a row -> its digits, left to right.
 
 The model is stood in for by small classifiers here, so that these tests are about the
 splitting; test_app.py and test_client.py read numbers with the real model.
@@ -10,7 +10,9 @@ import pytest
 from strokes import STROKES, draw, draw_number, draw_row
 
 import preprocess
-from preprocess import prepare, split_number, stroke_groups, touching_cuts
+import splitting
+from preprocess import prepare
+from splitting import split_number, stroke_groups, touching_cuts
 
 # Digits drawn in pieces that do not touch, as a pen lifted mid-digit leaves them.
 FIVE_BODY = STROKES[5][0]
@@ -123,16 +125,16 @@ def test_a_cut_never_leaves_a_scrap_on_one_side():
     flat_two = [[(x, 0.5 + (y - 0.5) * 0.6) for x, y in STROKES[2][0]] + [(0.9, 0.71)]]  # a long tail
     two = mask(draw_row([flat_two]))
     x, _, width, line_height = cv2.boundingRect(two)
-    start, end = (round(share * width) for share in preprocess.CUT_SPAN)
+    start, end = (round(share * width) for share in splitting.CUT_SPAN)
     thinnest = start + np.argmin(two[:, x + start : x + end].sum(axis=0))
     tail_height = cv2.boundingRect(two[:, x + thinnest :])[3]
-    assert tail_height < preprocess.PART_HEIGHT * line_height, "the test digit should be thinnest in its tail"
+    assert tail_height < splitting.PART_HEIGHT * line_height, "the test digit should be thinnest in its tail"
     cuts = touching_cuts(two, line_height)
     assert cuts, "the test digit is wide enough to be cut: somewhere other than in its tail"
     for cut in cuts:
         for piece in cut:
             w, h = cv2.boundingRect(piece)[2:]
-            assert h >= preprocess.PART_HEIGHT * line_height and max(w, h) >= preprocess.PART_SIZE * line_height
+            assert h >= splitting.PART_HEIGHT * line_height and max(w, h) >= splitting.PART_SIZE * line_height
 
 
 def test_the_surest_reading_wins_and_cut_digits_say_so():
@@ -165,10 +167,10 @@ def test_boxes_are_in_the_pixels_of_the_image_sent():
 
 def test_a_number_of_more_than_max_digits_is_refused_in_words():
     digits = "1234567890" * 3
-    assert len(split_number(draw_number(digits[: preprocess.MAX_DIGITS]), unsure)) == preprocess.MAX_DIGITS
-    too_long = digits[: preprocess.MAX_DIGITS + 8]
-    with pytest.raises(preprocess.TooManyDigitsError,
-                       match=f"holds {len(too_long)} digits, and at most {preprocess.MAX_DIGITS} are read"):
+    assert len(split_number(draw_number(digits[: splitting.MAX_DIGITS]), unsure)) == splitting.MAX_DIGITS
+    too_long = digits[: splitting.MAX_DIGITS + 8]
+    with pytest.raises(splitting.TooManyDigitsError,
+                       match=f"holds {len(too_long)} digits, and at most {splitting.MAX_DIGITS} are read"):
         split_number(draw_number(too_long), unsure)
 
 
