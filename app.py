@@ -8,7 +8,6 @@ import io
 import sys
 from pathlib import Path
 
-import cv2
 import gradio as gr
 import keras
 import numpy as np
@@ -23,7 +22,7 @@ EXAMPLES = sorted(str(p) for p in (HERE / "examples").glob("*.png"))
 TOP_CLASSES = 5
 CANVAS_SIZE = 600  # square, in canvas pixels
 BRUSH_SIZE = 28  # canvas pixels: a felt-tip on a 600-pixel canvas
-PREVIEW_SCALE = 8  # the 28x28 model input, shown 224x224 with hard pixel edges
+PREVIEW_SIZE = 224  # CSS pixels: the 28x28 model input shown 8x, with hard pixel edges
 EMPTY_HINT = "Nothing drawn yet: draw a digit from 0 to 9."
 BLANK_PHOTO_HINT = "No digit in this image: it is blank, or holds only a few dots."
 MAX_FILE_SIZE = "20mb"  # Gradio refuses larger uploads with a message; a phone photo is 2 to 12 MB
@@ -90,10 +89,8 @@ def explain(error):
 
 
 def model_view(digit):
-    """The 28x28 the model saw, enlarged without smoothing."""
-    pixels = (digit[..., 0] * 255).astype(np.uint8)
-    size = preprocess.IMAGE_SIZE * PREVIEW_SCALE
-    return cv2.resize(pixels, (size, size), interpolation=cv2.INTER_NEAREST)
+    """The 28x28 the model saw, as it is: the page enlarges it (CSS), so each stroke sends 28x28, not 224x224."""
+    return np.round(digit[..., 0] * 255).astype(np.uint8)
 
 
 def read_drawing(image):
@@ -210,7 +207,8 @@ def read_number_drawing(image):
 
 # --- The page ------------------------------------------------------------------
 
-CSS = ".model-view img { image-rendering: pixelated; }"
+# The 28x28 previews shown large with hard pixel edges, by the browser.
+CSS = ".model-view img { image-rendering: pixelated; object-fit: contain; width: 100%; height: 100%; }"
 
 # Gradio's Sketchpad starts, and restarts after a clear, with no tool picked ("select
 # the draw tool to start"): pick the brush so that a visitor can draw at once. Its buttons
@@ -268,7 +266,7 @@ with gr.Blocks(title="Digit Recognizer") as demo:
                 label = gr.Label(num_top_classes=TOP_CLASSES, label="Top 5")
                 hint = gr.Markdown(EMPTY_HINT)
                 view = gr.Image(label="What the model saw (28×28)", format="png", interactive=False,
-                                elem_classes="model-view")
+                                height=PREVIEW_SIZE, elem_classes="model-view")
     with gr.Tab("Upload"):
         with gr.Row(equal_height=False):
             with gr.Column():
@@ -278,7 +276,7 @@ with gr.Blocks(title="Digit Recognizer") as demo:
                 photo_label = gr.Label(num_top_classes=TOP_CLASSES, label="Top 5")
                 photo_hint = gr.Markdown()
                 photo_view = gr.Image(label="What the model saw (28×28)", format="png", interactive=False,
-                                      elem_classes="model-view")
+                                      height=PREVIEW_SIZE, elem_classes="model-view")
     with gr.Tab("Number") as number_tab:
         number_sketch = drawing_pad("Write a number: digits side by side", "number-sketchpad", NUMBER_CANVAS,
                                     NUMBER_BRUSH)
