@@ -11,8 +11,8 @@
 2. gradio_client round trips to `python app.py`: /classify beside a no-op endpoint of the
    same shape (an image file in, a Label out) served by the same Gradio: the framework's floor.
 3. Load: N concurrent gradio_client clients for a fixed time against the app, served with each
-   of several queue concurrency limits: requests per second, p50/p99, errors, and the app's
-   peak memory (VmHWM).
+   of several queue concurrency limits: requests completed within that time per second, p50/p99,
+   errors, and the app's peak memory during each row (VmHWM, reset before each).
 4. With --training: seconds per epoch of the committed model's train.py command.
 """
 
@@ -143,12 +143,19 @@ def start(command, port):
 
 
 def peak_memory_mib(process):
+    """The process's peak resident memory since the last reset_peak_memory."""
     status = Path(f"/proc/{process.pid}/status").read_text()
     return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
 
 
+def reset_peak_memory(process):
+    """Start the peak (VmHWM) again from the current resident memory: each load row gets its own."""
+    Path(f"/proc/{process.pid}/clear_refs").write_text("5")
+
+
 def load(url, image, clients, seconds):
-    """`clients` threads, each its own gradio_client, calling /classify for `seconds`."""
+    """`clients` threads, each its own gradio_client, calling /classify for `seconds`: the latencies of the
+    requests that completed within those seconds (those still in flight at the end are not counted), errors."""
     latencies, errors = [], []
     ready = [Client(url, verbose=False) for _ in range(clients)]
     stop = time.perf_counter() + seconds
@@ -158,7 +165,8 @@ def load(url, image, clients, seconds):
             start = time.perf_counter()
             try:
                 client.predict(handle_file(image), api_name="/classify")
-                latencies.append(time.perf_counter() - start)
+                if time.perf_counter() <= stop:
+                    latencies.append(time.perf_counter() - start)
             except Exception as e:  # counted, not raised: the figure is how many fail
                 errors.append(e)
 
@@ -241,10 +249,11 @@ def load_test(image):
         server = start([sys.executable, __file__, "--serve-app", limit, str(port)], port)
         try:
             for clients in args.clients:
+                reset_peak_memory(server)
                 latencies, errors = load(f"http://127.0.0.1:{port}/", image, clients, args.load_seconds)
                 rate = len(latencies) / args.load_seconds
                 print(f"  limit {limit:>4}, {clients:3d} clients: {rate:6.1f} req/s   {percentiles(latencies)}   "
-                      f"errors {len(errors)}   app peak RSS {peak_memory_mib(server):.0f} MiB")
+                      f"errors {len(errors)}   app peak RSS in this row {peak_memory_mib(server):.0f} MiB")
         finally:
             server.terminate()
             server.wait()
