@@ -2,9 +2,11 @@
 
 Data path: drawing -> preprocess.prepare (centred 28x28) -> model (classify_digits) -> top-5 -> Label.
 A number: drawing -> splitting.split_number (digits left to right, one batched model call) -> "2026".
+A correction: the digit clicked + the drawing -> the same path -> feedback.Store (a record on disk).
 """
 
 import io
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+import feedback
 import hub
 import preprocess
 import splitting
@@ -37,6 +40,7 @@ QUEUE_SIZE = 128  # waiting requests, all events together
 NUMBER_CANVAS = (1200, 400)  # width, height in canvas pixels: room for six digits
 NUMBER_BRUSH = 20  # canvas pixels
 EMPTY_NUMBER_HINT = "Nothing written yet: write a number, its digits side by side."
+THANKS = "Thank you: kept as a {digit}. Draw the next one."
 
 # --- The model, checked and loaded once at start-up ------------------------------
 
@@ -61,6 +65,10 @@ def classify_digits(digits):
 
 
 classify_digits(np.zeros((1, preprocess.IMAGE_SIZE, preprocess.IMAGE_SIZE, 1), np.float32))  # trace it at start-up
+
+FEEDBACK_DIR = Path(os.environ.get(feedback.FOLDER_ENV, HERE / "feedback"))
+feedback_pusher = feedback.start_pushing(FEEDBACK_DIR)  # None: the records stay local
+feedback_store = feedback.Store(FEEDBACK_DIR, hub.sha256(MODEL_PATH), feedback_pusher)
 
 
 def probabilities(digit):
@@ -111,6 +119,26 @@ def read_drawing(image):
     if digit is None:
         return None, None, EMPTY_HINT
     return probabilities(digit), model_view(digit), ""
+
+
+def tell_the_digit(drawing, digit, request: gr.Request):
+    """The visitor clicks the digit they drew (a correction, or a confirmation): keep the drawing with it.
+
+    Only this click saves anything; a blank or not-a-digit drawing, or one past feedback.Store's
+    caps, is refused with a message and the canvas kept.
+    """
+    try:
+        prepared = preprocess.prepare(drawing)
+    except preprocess.ImageError as e:
+        raise explain(e) from None
+    if prepared is None:
+        raise gr.Error(EMPTY_HINT, title="Nothing to keep")
+    try:
+        feedback_store.save(drawing, prepared, int(digit), classify_digits(prepared[np.newaxis])[0],
+                            request.session_hash)
+    except feedback.Refused as e:
+        raise gr.Error(str(e), title="Not kept") from None
+    return THANKS.format(digit=digit)
 
 
 # The upload events skip Gradio's own image decoding (preprocess=False): prepare() opens
@@ -232,6 +260,12 @@ PICK_NUMBER_BRUSH = PICK_BRUSH.replace("#sketchpad ", "#number-sketchpad ")
 CLEAR_NUMBER_SKETCH = CLEAR_SKETCH.replace("#sketchpad ", "#number-sketchpad ")
 
 
+def kept_line():
+    """What the Draw tab says is kept when a visitor clicks a digit; the Hub only when records go there."""
+    where = f" They go to the dataset {feedback_pusher.repo_id} on the Hugging Face Hub." if feedback_pusher else ""
+    return f"Kept: the drawing and the digit you click, nothing about you.{where}"
+
+
 def drawing_pad(label, elem_id, canvas_size, brush_size):
     """A Sketchpad ready to draw on: one black brush, no layers, no crop, a fixed canvas."""
     pad = gr.Sketchpad(
@@ -269,6 +303,10 @@ with gr.Blocks(title="Digit Recognizer") as demo:
                 hint = gr.Markdown(EMPTY_HINT)
                 view = gr.Image(label="What the model saw (28×28)", format="png", interactive=False,
                                 elem_classes="model-view")
+                gr.Markdown(f"**Wrong? Tell it.** Click the digit you drew, or confirm a right reading. {kept_line()}")
+                with gr.Row(elem_id="tell-the-digit"):
+                    digit_buttons = [gr.Button(str(d), size="sm", min_width=36) for d in range(10)]
+                thanks = gr.Markdown()
     with gr.Tab("Upload"):
         with gr.Row(equal_height=False):
             with gr.Column():
@@ -302,6 +340,9 @@ with gr.Blocks(title="Digit Recognizer") as demo:
     sketch.change(read_drawing, sketch, [label, view, hint], api_name="read_drawing",
                   trigger_mode="always_last", show_progress="hidden")
     clear.click(None, js=CLEAR_SKETCH)
+    for button in digit_buttons:  # the button's value is its digit
+        button.click(tell_the_digit, [sketch, button], thanks, api_visibility="private",
+                     show_progress="hidden").success(None, js=CLEAR_SKETCH)
     sketch.clear(None, js=PICK_BRUSH)
     demo.load(None, js=PICK_BRUSH)
     photo.change(classify, photo, photo_label, api_name="classify", preprocess=False, show_progress="hidden")
