@@ -7,6 +7,7 @@ with $FEEDBACK_REPO naming a Hub dataset repo and a token, huggingface_hub.Commi
 also pushes it there every PUSH_MINUTES. train.py --feedback reads the records back.
 """
 
+import hashlib
 import json
 import logging
 import os
@@ -173,3 +174,13 @@ def read_records(folder):
             if pixels is not None and pixels.shape == (preprocess.IMAGE_SIZE,) * 2 and record.get("label") in range(10):
                 records.append({**record, "pixels": pixels})
     return records
+
+
+def unique_digits(records):
+    """Records (read_records') -> (pixels (N, 28, 28) uint8, labels (N,), duplicates): each 28x28 once, as its
+    earliest record labels it; `duplicates` counts the records dropped for a 28x28 already taken."""
+    kept = {}
+    for record in sorted(records, key=lambda record: str(record.get("time"))):
+        kept.setdefault(hashlib.sha256(record["pixels"].tobytes()).hexdigest(), record)
+    pixels = np.array([r["pixels"] for r in kept.values()], np.uint8).reshape(-1, *(preprocess.IMAGE_SIZE,) * 2)
+    return pixels, np.array([r["label"] for r in kept.values()], int), len(records) - len(kept)
