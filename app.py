@@ -147,7 +147,21 @@ def tell_the_digit(drawing, digit, request: gr.Request):
 
 
 def classify(upload):
-    """An image file -> the top-5 Label (the `/classify` API); an error in words for input it cannot read."""
+    """Read one handwritten digit (0 to 9) in an image, with a small CNN trained on MNIST and real handwriting.
+
+    The image may be a photo, a scan or a drawing of a single digit, dark on light or light on dark
+    (PNG, JPEG or WebP, up to 20 MB). It is cropped to the ink, scaled and centred as MNIST's digits
+    were before the model reads it. For several digits written side by side, use read_number. An
+    image with no single digit in it (noise, a painted-over canvas), or no image, is refused with
+    an error that says why.
+
+    Args:
+        upload: the image of one digit, as a URL or a file uploaded to this app.
+
+    Returns:
+        the five likeliest digits, best first: {"label": "7", "confidences": [{"label": "7", "confidence": 0.99}, ...]}
+        or {} when the image is blank
+    """
     try:
         digit = preprocess.prepare(upload)
     except preprocess.ImageError as e:
@@ -215,8 +229,22 @@ def show_number(digits):
 
 
 def read_number(image):
-    """An image of a number -> what show_number shows (the `/read_number` API); an error in words for input
-    it cannot read. Every digit comes from one batched model call."""
+    """Read a handwritten number, its digits side by side in one row (up to 12 digits), from an image.
+
+    The digits are found left to right, two that touch are cut apart where the ink is thinnest,
+    and each is read by the same CNN as classify (in one batched call). Signs, decimal points and
+    commas are not read.
+
+    Args:
+        image: the image of the number (PNG, JPEG or WebP, up to 20 MB), as a URL or a file uploaded to this app.
+
+    Returns:
+        the number as a string of digits ("" when the image is blank)
+        per digit, left to right: {"label", "confidences" (its top 5), "box" (x, y, width, height), "touching"}
+        the 28x28 crops the model read
+        each digit's top 5 as a table
+        a hint in words (which digits touched and were cut apart), or ""
+    """
     try:
         digits = splitting.split_number(image, classify_digits)
     except preprocess.ImageError as e:
@@ -337,7 +365,8 @@ with gr.Blocks(title="Digit Recognizer") as demo:
             number_details = gr.JSON(label="Per digit, left to right: top 5, box in the image, touching")
 
     # The latest stroke wins: while one prediction runs, only the newest drawing waits.
-    sketch.change(read_drawing, sketch, [label, view, hint], api_name="read_drawing",
+    # Undocumented: callable by programs (README), but no MCP tool: an LLM has no Sketchpad value to send.
+    sketch.change(read_drawing, sketch, [label, view, hint], api_name="read_drawing", api_visibility="undocumented",
                   trigger_mode="always_last", show_progress="hidden")
     clear.click(None, js=CLEAR_SKETCH)
     for button in digit_buttons:  # the button's value is its digit
@@ -359,4 +388,4 @@ with gr.Blocks(title="Digit Recognizer") as demo:
 demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE)
 
 if __name__ == "__main__":
-    demo.launch(css=CSS, max_file_size=MAX_FILE_SIZE)
+    demo.launch(css=CSS, max_file_size=MAX_FILE_SIZE, mcp_server=True)  # classify and read_number as MCP tools
