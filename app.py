@@ -329,12 +329,12 @@ with gr.Blocks(title="Digit Recognizer") as demo:
             with gr.Column():
                 label = gr.Label(num_top_classes=TOP_CLASSES, label="Top 5")
                 hint = gr.Markdown(EMPTY_HINT)
-                view = gr.Image(label="What the model saw (28×28)", format="png", interactive=False,
-                                elem_classes="model-view")
                 gr.Markdown(f"**Wrong? Tell it.** Click the digit you drew, or confirm a right reading. {kept_line()}")
                 with gr.Row(elem_id="tell-the-digit"):
                     digit_buttons = [gr.Button(str(d), size="sm", min_width=36) for d in range(10)]
                 thanks = gr.Markdown()
+                view = gr.Image(label="What the model saw (28×28)", format="png", interactive=False,
+                                elem_classes="model-view")
     with gr.Tab("Upload"):
         with gr.Row(equal_height=False):
             with gr.Column():
