@@ -266,7 +266,8 @@ def read_number_drawing(image):
 
 # --- The page ------------------------------------------------------------------
 
-CSS = ".model-view img { image-rendering: pixelated; }"
+# The ten digit buttons fit one row on a phone (412 CSS pixels) with narrow gaps.
+CSS = ".model-view img { image-rendering: pixelated; } #tell-the-digit { gap: 4px; }"
 
 # Gradio's Sketchpad starts, and restarts after a clear, with no tool picked ("select
 # the draw tool to start"): pick the brush so that a visitor can draw at once. Its buttons
@@ -331,7 +332,7 @@ with gr.Blocks(title="Digit Recognizer") as demo:
                 hint = gr.Markdown(EMPTY_HINT)
                 gr.Markdown(f"**Wrong? Tell it.** Click the digit you drew, or confirm a right reading. {kept_line()}")
                 with gr.Row(elem_id="tell-the-digit"):
-                    digit_buttons = [gr.Button(str(d), size="sm", min_width=36) for d in range(10)]
+                    digit_buttons = [gr.Button(str(d), size="sm", min_width=28) for d in range(10)]
                 thanks = gr.Markdown()
                 view = gr.Image(label="What the model saw (28×28)", format="png", interactive=False,
                                 elem_classes="model-view")
