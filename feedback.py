@@ -176,11 +176,15 @@ def read_records(folder):
     return records
 
 
-def unique_digits(records):
-    """Records (read_records') -> (pixels (N, 28, 28) uint8, labels (N,), duplicates): each 28x28 once, as its
-    earliest record labels it; `duplicates` counts the records dropped for a 28x28 already taken."""
+def unique_records(records):
+    """Records (read_records') -> (each 28x28's earliest record, the number of later ones dropped)."""
     kept = {}
     for record in sorted(records, key=lambda record: str(record.get("time"))):
         kept.setdefault(hashlib.sha256(record["pixels"].tobytes()).hexdigest(), record)
-    pixels = np.array([r["pixels"] for r in kept.values()], np.uint8).reshape(-1, *(preprocess.IMAGE_SIZE,) * 2)
-    return pixels, np.array([r["label"] for r in kept.values()], int), len(records) - len(kept)
+    return list(kept.values()), len(records) - len(kept)
+
+
+def digits_and_labels(records):
+    """Records -> (their 28x28s (N, 28, 28) uint8, their labels (N,))."""
+    pixels = np.array([r["pixels"] for r in records], np.uint8).reshape(-1, *(preprocess.IMAGE_SIZE,) * 2)
+    return pixels, np.array([r["label"] for r in records], int)

@@ -144,7 +144,8 @@ if args.pendigits:
     x_val, y_val = np.concatenate([x_val, x_pen_val]), np.concatenate([y_val, y_pen_val])
 
 if args.feedback:
-    x_feedback, y_feedback, feedback_duplicates = feedback.unique_digits(records)
+    feedback_used, feedback_duplicates = feedback.unique_records(records)
+    x_feedback, y_feedback = feedback.digits_and_labels(feedback_used)
     print(f"feedback: {len(y_feedback)} digits from {len(records)} records ({feedback_duplicates} duplicates), "
           f"each trained on {args.feedback_weight} times")
     x_train = np.concatenate([x_train, np.repeat(datasets.scale_pixels(x_feedback), args.feedback_weight, axis=0)])

@@ -119,7 +119,8 @@ def test_each_28x28_is_taken_once_as_its_earliest_record_labels_it(tmp_path):
     save(store, digit=1, label=1)
     save(store, digit=1, label=7)  # the same drawing again, said to be another digit
     save(store, digit=8, label=8)
-    pixels, labels, duplicates = feedback.unique_digits(feedback.read_records(tmp_path))
+    kept, duplicates = feedback.unique_records(feedback.read_records(tmp_path))
+    pixels, labels = feedback.digits_and_labels(kept)
     assert pixels.shape == (2, 28, 28) and sorted(labels) == [1, 8] and duplicates == 1
 
 
