@@ -133,12 +133,12 @@ def tell_the_digit(drawing, digit, request: gr.Request):
         raise explain(e) from None
     if prepared is None:
         raise gr.Error(EMPTY_HINT, title="Nothing to keep")
+    label = int(digit) if str(digit).isdecimal() else None  # the button's text; the store refuses all but 0-9
     try:
-        feedback_store.save(drawing, prepared, int(digit), classify_digits(prepared[np.newaxis])[0],
-                            request.session_hash)
+        feedback_store.save(drawing, prepared, label, classify_digits(prepared[np.newaxis])[0], request.session_hash)
     except feedback.Refused as e:
         raise gr.Error(str(e), title="Not kept") from None
-    return THANKS.format(digit=digit)
+    return THANKS.format(digit=label)
 
 
 # The upload events skip Gradio's own image decoding (preprocess=False): prepare() opens

@@ -225,6 +225,13 @@ def test_a_blank_or_not_a_digit_drawing_is_refused_and_nothing_kept(feedback_fol
     assert app.feedback.folder_bytes(feedback_folder) == 0
 
 
+@pytest.mark.parametrize("digit", ["10", "-1", "seven", ""])
+def test_a_digit_no_button_sends_is_refused(feedback_folder, digit):
+    with pytest.raises(gr.Error, match="0 to 9"):
+        app.tell_the_digit(draw(7), digit, visitor())
+    assert app.feedback.folder_bytes(feedback_folder) == 0
+
+
 def test_a_visitor_past_the_rate_limit_is_told_so(feedback_folder):
     app.feedback_store.session_limit = 1
     app.tell_the_digit(draw(2), "2", visitor())
