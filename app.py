@@ -2,9 +2,11 @@
 
 Data path: drawing -> preprocess.prepare (centred 28x28) -> model (classify_digits) -> top-5 -> Label.
 A number: drawing -> splitting.split_number (digits left to right, one batched model call) -> "2026".
+A correction: the digit clicked + the drawing -> the same path -> feedback.Store (a record on disk).
 """
 
 import io
+import os
 import sys
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+import feedback
 import hub
 import preprocess
 import splitting
@@ -36,6 +39,7 @@ QUEUE_SIZE = 128  # waiting requests, all events together
 NUMBER_CANVAS = (1200, 400)  # width, height in canvas pixels: room for six digits
 NUMBER_BRUSH = 20  # canvas pixels
 EMPTY_NUMBER_HINT = "Nothing written yet: write a number, its digits side by side."
+THANKS = "Thank you: kept as a {digit}. Draw the next one."
 
 # --- The model, checked and loaded once at start-up ------------------------------
 
@@ -60,6 +64,10 @@ def classify_digits(digits):
 
 
 classify_digits(np.zeros((1, preprocess.IMAGE_SIZE, preprocess.IMAGE_SIZE, 1), np.float32))  # trace it at start-up
+
+FEEDBACK_DIR = Path(os.environ.get(feedback.FOLDER_ENV, HERE / "feedback"))
+feedback_pusher = feedback.start_pushing(FEEDBACK_DIR)  # None: the records stay local
+feedback_store = feedback.Store(FEEDBACK_DIR, hub.sha256(MODEL_PATH), feedback_pusher)
 
 
 def probabilities(digit):
@@ -110,13 +118,47 @@ def read_drawing(image):
     return probabilities(digit), model_view(digit), ""
 
 
+def tell_the_digit(drawing, digit, request: gr.Request):
+    """The visitor clicks the digit they drew (a correction, or a confirmation): keep the drawing with it.
+
+    Only this click saves anything; a blank or not-a-digit drawing, or one past feedback.Store's
+    caps, is refused with a message and the canvas kept.
+    """
+    try:
+        prepared = preprocess.prepare(drawing)
+    except preprocess.ImageError as e:
+        raise explain(e) from None
+    if prepared is None:
+        raise gr.Error(EMPTY_HINT, title="Nothing to keep")
+    label = int(digit) if str(digit).isdecimal() else None  # the button's text; the store refuses all but 0-9
+    try:
+        feedback_store.save(drawing, prepared, label, classify_digits(prepared[np.newaxis])[0], request.session_hash)
+    except feedback.Refused as e:
+        raise gr.Error(str(e), title="Not kept") from None
+    return THANKS.format(digit=label)
+
+
 # The upload events skip Gradio's own image decoding (preprocess=False): prepare() opens
 # the file itself, refusing a huge one before decoding it, reading a large JPEG at a
 # reduced scale.
 
 
 def classify(upload):
-    """An image file -> the top-5 Label (the `/classify` API); an error in words for input it cannot read."""
+    """Read one handwritten digit (0 to 9) in an image, with a small CNN trained on MNIST and real handwriting.
+
+    The image may be a photo, a scan or a drawing of a single digit, dark on light or light on dark
+    (PNG, JPEG or WebP, up to 20 MB). It is cropped to the ink, scaled and centred as MNIST's digits
+    were before the model reads it. For several digits written side by side, use read_number. An
+    image with no single digit in it (noise, a painted-over canvas), or no image, is refused with
+    an error that says why.
+
+    Args:
+        upload: the image of one digit, as a URL or a file uploaded to this app.
+
+    Returns:
+        the five likeliest digits, best first: {"label": "7", "confidences": [{"label": "7", "confidence": 0.99}, ...]}
+        or {} when the image is blank
+    """
     try:
         digit = preprocess.prepare(upload)
     except preprocess.ImageError as e:
@@ -184,8 +226,22 @@ def show_number(digits):
 
 
 def read_number(image):
-    """An image of a number -> what show_number shows (the `/read_number` API); an error in words for input
-    it cannot read. Every digit comes from one batched model call."""
+    """Read a handwritten number, its digits side by side in one row (up to 12 digits), from an image.
+
+    The digits are found left to right, two that touch are cut apart where the ink is thinnest,
+    and each is read by the same CNN as classify (in one batched call). Signs, decimal points and
+    commas are not read.
+
+    Args:
+        image: the image of the number (PNG, JPEG or WebP, up to 20 MB), as a URL or a file uploaded to this app.
+
+    Returns:
+        the number as a string of digits ("" when the image is blank)
+        per digit, left to right: {"label", "confidences" (its top 5), "box" (x, y, width, height), "touching"}
+        the 28x28 crops the model read
+        each digit's top 5 as a table
+        a hint in words (which digits touched and were cut apart), or ""
+    """
     try:
         digits = splitting.split_number(image, classify_digits)
     except preprocess.ImageError as e:
@@ -207,8 +263,10 @@ def read_number_drawing(image):
 
 # --- The page ------------------------------------------------------------------
 
-# The 28x28 previews shown large with hard pixel edges, by the browser.
-CSS = ".model-view img { image-rendering: pixelated; object-fit: contain; width: 100%; height: 100%; }"
+# The 28x28 previews shown large with hard pixel edges, by the browser; the ten digit buttons
+# fit one row on a phone (412 CSS pixels) with narrow gaps.
+CSS = (".model-view img { image-rendering: pixelated; object-fit: contain; width: 100%; height: 100%; } "
+       "#tell-the-digit { gap: 4px; }")
 
 # Gradio's Sketchpad starts, and restarts after a clear, with no tool picked ("select
 # the draw tool to start"): pick the brush so that a visitor can draw at once. Its buttons
@@ -228,6 +286,12 @@ CLEAR_SKETCH = """() => [...document.querySelectorAll('#sketchpad .top-panel but
 # The same for the Number tab's Sketchpad.
 PICK_NUMBER_BRUSH = PICK_BRUSH.replace("#sketchpad ", "#number-sketchpad ")
 CLEAR_NUMBER_SKETCH = CLEAR_SKETCH.replace("#sketchpad ", "#number-sketchpad ")
+
+
+def kept_line():
+    """What the Draw tab says is kept when a visitor clicks a digit; the Hub only when records go there."""
+    where = f" They go to the dataset {feedback_pusher.repo_id} on the Hugging Face Hub." if feedback_pusher else ""
+    return f"Kept: the drawing and the digit you click, nothing about you.{where}"
 
 
 def drawing_pad(label, elem_id, canvas_size, brush_size):
@@ -265,6 +329,10 @@ with gr.Blocks(title="Digit Recognizer") as demo:
             with gr.Column():
                 label = gr.Label(num_top_classes=TOP_CLASSES, label="Top 5")
                 hint = gr.Markdown(EMPTY_HINT)
+                gr.Markdown(f"**Wrong? Tell it.** Click the digit you drew, or confirm a right reading. {kept_line()}")
+                with gr.Row(elem_id="tell-the-digit"):
+                    digit_buttons = [gr.Button(str(d), size="sm", min_width=28) for d in range(10)]
+                thanks = gr.Markdown()
                 view = gr.Image(label="What the model saw (28×28)", format="png", interactive=False,
                                 height=PREVIEW_SIZE, elem_classes="model-view")
     with gr.Tab("Upload"):
@@ -297,9 +365,13 @@ with gr.Blocks(title="Digit Recognizer") as demo:
             number_details = gr.JSON(label="Per digit, left to right: top 5, box in the image, touching")
 
     # The latest stroke wins: while one prediction runs, only the newest drawing waits.
-    sketch.change(read_drawing, sketch, [label, view, hint], api_name="read_drawing",
+    # Undocumented: callable by programs (README), but no MCP tool: an LLM has no Sketchpad value to send.
+    sketch.change(read_drawing, sketch, [label, view, hint], api_name="read_drawing", api_visibility="undocumented",
                   trigger_mode="always_last", show_progress="hidden")
     clear.click(None, js=CLEAR_SKETCH)
+    for button in digit_buttons:  # the button's value is its digit
+        button.click(tell_the_digit, [sketch, button], thanks, api_visibility="private",
+                     show_progress="hidden").success(None, js=CLEAR_SKETCH)
     sketch.clear(None, js=PICK_BRUSH)
     demo.load(None, js=PICK_BRUSH)
     photo.change(classify, photo, photo_label, api_name="classify", preprocess=False, show_progress="hidden")
@@ -316,4 +388,4 @@ with gr.Blocks(title="Digit Recognizer") as demo:
 demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE)
 
 if __name__ == "__main__":
-    demo.launch(css=CSS, max_file_size=MAX_FILE_SIZE)
+    demo.launch(css=CSS, max_file_size=MAX_FILE_SIZE, mcp_server=True)  # classify and read_number as MCP tools

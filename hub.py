@@ -127,7 +127,7 @@ from huggingface_hub import hf_hub_download
 
 model = keras.saving.load_model(hf_hub_download("{repo_id}", "model.keras"), safe_mode=True)
 ```
-{real_handwriting(metrics.get("pendigits"))}{CREDITS}"""
+{real_handwriting(metrics.get("pendigits"))}{visitor_feedback(metrics.get("feedback"))}{CREDITS}"""
     return ModelCard(f"---\n{data.to_yaml()}\n---\n{body}")
 
 
@@ -146,6 +146,19 @@ worst writer {pen["worst_writer"][0]} at {pen["worst_writer"][1]:.2%}.
 
 Pen digits: E. Alpaydin and F. Alimoglu, *Pen-Based Recognition of Handwritten Digits*, UCI Machine
 Learning Repository, 1996 (doi:10.24432/C5MG6K), licensed CC BY 4.0.
+"""
+
+
+def visitor_feedback(used):
+    """The model card's section on the app's feedback records, when the model learnt from them."""
+    if not used:
+        return ""
+    return f"""
+## Visitors' corrections
+
+Also trained on {used["used"]:,} digits that visitors of the app drew and labelled themselves
+(`--feedback {used["source"]}`: {used["records"]:,} records, {used["duplicates"]:,} duplicates dropped),
+each repeated {used["weight"]} times in the training set.
 """
 
 

@@ -5,11 +5,16 @@
     python train.py --data ../shared/mnist              # the report's plain recipe (the defaults)
     python train.py                                     # MNIST downloaded by Keras
     python train.py ... --push-to-hub <user>/<repo>     # then publish it on the Hub
+    python train.py ... --feedback feedback/            # also learn from visitors' corrections (app.py)
 
 --pendigits adds the UCI pen digits (real stylus handwriting): each digit of the training
 file's writers is drawn RENDERINGS times as the app's Sketchpad would hold it and prepared by
 preprocess.prepare(), as the app feeds the model. VALIDATION_WRITERS of those writers are
 held out whole for validation; the test file's 14 other writers are only evaluated.
+
+--feedback adds the records the app keeps when a visitor clicks the digit they drew
+(feedback.py): a folder of them, or the Hub dataset repo they are pushed to. Each 28x28 is
+taken once (by its hash) and repeated --feedback-weight times in the training set.
 
 Every epoch's checkpoint goes to <out>/checkpoints/; the epoch with the lowest
 validation loss is evaluated on the 10,000 test digits (and the pen digits' test writers)
@@ -27,8 +32,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from huggingface_hub import snapshot_download
+from huggingface_hub.errors import HFValidationError
 
 import datasets
+import feedback
 import hub
 import preprocess
 import sketchpad
@@ -45,6 +53,9 @@ RENDERINGS = 6  # canvases drawn per pen digit of the training writers
 SLANT = 0.3  # each drawing of a pen digit is sheared by up to this much (about 17 degrees) ...
 ASPECT = (0.8, 1.25)  # ... and made narrower or wider by this factor: writers do both
 VALIDATION_WRITERS = 4  # of the pen digits' 30 training writers, held out whole
+# A visitor's correction is real handwriting on this canvas, labelled by its writer, and rare beside
+# 51,000 MNIST digits: each counts as this many of them.
+FEEDBACK_WEIGHT = 5
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument("--epochs", type=int, default=EPOCHS)
@@ -59,15 +70,37 @@ parser.add_argument("--renderings", type=int, default=RENDERINGS, help="canvases
 parser.add_argument("--out", type=Path, default=Path("."), help="where model.keras, reports/ and checkpoints/ go")
 parser.add_argument("--augment", action="store_true", help="random shifts, rotations, scales, shears, stroke widths")
 parser.add_argument("--reduce-lr", action="store_true", help="halve the learning rate when validation loss stalls")
+parser.add_argument("--feedback", metavar="DIR_OR_REPO", help="also learn from visitors' corrections: a folder "
+                    "of the app's feedback records, or the Hub dataset repo they are pushed to")
+parser.add_argument("--feedback-weight", type=int, default=FEEDBACK_WEIGHT,
+                    help="times each feedback digit is repeated in the training set")
 parser.add_argument("--push-to-hub", metavar="REPO_ID", help="then upload model.keras, reports/ and a model card "
                     "to this Hugging Face model repo (<user>/<name>; needs a token: `hf auth login` or HF_TOKEN)")
 args = parser.parse_args()
+
+
+def feedback_records(source):
+    """--feedback's records: from a folder, or from the Hub dataset repo of that id (snapshot_download)."""
+    if not Path(source).is_dir():
+        try:
+            source = snapshot_download(source, repo_type="dataset",
+                                       allow_patterns=[feedback.RECORDS_GLOB, f"{feedback.IMAGES}/*.png"])
+        except (*hub.HUB_ERRORS, HFValidationError) as e:
+            raise datasets.DataError(f"--feedback {source}: not a folder, and no Hub dataset repo to fetch "
+                                     f"({hub.one_line(e)})") from None
+    records = feedback.read_records(source)
+    if not records:
+        raise datasets.DataError(f"--feedback {args.feedback}: no feedback records in {source}")
+    return records
+
 
 try:
     (x_train_all, y_train_all), (x_test, y_test) = datasets.load_mnist(args.data)
     if args.pendigits:
         pen_train = datasets.load_pendigits(datasets.pendigits_file(args.pendigits, "train"))
         pen_test = datasets.load_pendigits(datasets.pendigits_file(args.pendigits, "test"))
+    if args.feedback:
+        records = feedback_records(args.feedback)
     if args.push_to_hub:
         hub.check_publishable(args.push_to_hub)  # a bad repo id or a missing token fails now, not after training
 except (datasets.DataError, hub.ModelFileError) as e:
@@ -120,6 +153,14 @@ if args.pendigits:
     pen_test_writers = np.array([digit.writer for digit in pen_test])
     x_train, y_train = np.concatenate([x_train, x_pen]), np.concatenate([y_train, y_pen])
     x_val, y_val = np.concatenate([x_val, x_pen_val]), np.concatenate([y_val, y_pen_val])
+
+if args.feedback:
+    feedback_used, feedback_duplicates = feedback.unique_records(records)
+    x_feedback, y_feedback = feedback.digits_and_labels(feedback_used)
+    print(f"feedback: {len(y_feedback)} digits from {len(records)} records ({feedback_duplicates} duplicates), "
+          f"each trained on {args.feedback_weight} times")
+    x_train = np.concatenate([x_train, np.repeat(datasets.scale_pixels(x_feedback), args.feedback_weight, axis=0)])
+    y_train = np.concatenate([y_train, np.repeat(y_feedback, args.feedback_weight)])
 
 
 def dataset(images, labels, training):
@@ -261,6 +302,14 @@ metrics = {
     "per_class": per_class,
     "confusion_matrix": confusion.tolist(),
     "pendigits": None,
+    "feedback": None if not args.feedback else {
+        "source": args.feedback,
+        "records": len(records),
+        "duplicates": feedback_duplicates,
+        "used": int(len(y_feedback)),
+        "weight": args.feedback_weight,
+        "per_digit": {str(d): int(np.sum(y_feedback == d)) for d in range(NUM_CLASSES)},
+    },
     "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
 }
 if args.pendigits:

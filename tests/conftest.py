@@ -76,16 +76,23 @@ def free_port():
 
 
 @pytest.fixture(scope="session")
-def server():
-    """`python app.py` on a free port, as the Space runs it; yields its URL."""
+def feedback_dir(tmp_path_factory):
+    """Where the `server` fixture's app keeps the records of visitors' clicks."""
+    return tmp_path_factory.mktemp("feedback")
+
+
+@pytest.fixture(scope="session")
+def server(feedback_dir):
+    """`python app.py` on a free port, as the Space runs it, its feedback in feedback_dir and not on the Hub;
+    yields its URL."""
     import os
     import subprocess
     import time
     import urllib.request
 
     port = free_port()
-    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
-           "GRADIO_ANALYTICS_ENABLED": "False"}
+    env = {**{k: v for k, v in os.environ.items() if k != "FEEDBACK_REPO"}, "GRADIO_SERVER_NAME": "127.0.0.1",
+           "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False", "FEEDBACK_DIR": str(feedback_dir)}
     app = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"

@@ -1,7 +1,8 @@
 """A stand-in for the Hugging Face Hub, serving what HfApi.create_repo and HfApi.create_commit call.
 
-The tests point huggingface_hub at it (HF_ENDPOINT), so that train.py's upload runs the
-real library code over HTTP and the test can read back exactly what was committed.
+The tests point huggingface_hub at it (HF_ENDPOINT), so that train.py's upload and the app's
+CommitScheduler (model and dataset repos) run the real library code over HTTP, and the test
+can read back exactly what was committed.
 Every file is accepted as a "regular" (non-LFS) upload: base64 in the commit itself.
 """
 
@@ -17,7 +18,7 @@ class FakeHub:
     def __init__(self):
         self.created = []  # repo ids, in order
         self.validated = []  # README.md texts sent to /api/validate-yaml
-        self.commits = []  # {"repo_id", "summary", "files": {path: bytes}}
+        self.commits = []  # {"repo_type", "repo_id", "summary", "files": {path: bytes}}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 
@@ -44,16 +45,17 @@ class FakeHub:
                 if path == "/api/validate-yaml":
                     hub.validated.append(json.loads(body)["content"])
                     return self.reply({})
-                if match := re.fullmatch(r"/api/models/(.+)/preupload/main", path):
+                if match := re.fullmatch(r"/api/(?:models|datasets)/(.+)/preupload/main", path):
                     files = json.loads(body)["files"]
                     return self.reply({"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False}
                                                  for f in files]})
-                if match := re.fullmatch(r"/api/models/(.+)/commit/main", path):
+                if match := re.fullmatch(r"/api/(models|datasets)/(.+)/commit/main", path):
                     lines = [json.loads(line) for line in body.splitlines()]
                     files = {line["value"]["path"]: base64.b64decode(line["value"]["content"])
                              for line in lines if line["key"] == "file"}
-                    repo_id, oid = match[1], hashlib.sha1(body).hexdigest()
-                    hub.commits.append({"repo_id": repo_id, "summary": lines[0]["value"]["summary"], "files": files})
+                    repo_type, repo_id, oid = match[1][:-1], match[2], hashlib.sha1(body).hexdigest()
+                    hub.commits.append({"repo_type": repo_type, "repo_id": repo_id,
+                                        "summary": lines[0]["value"]["summary"], "files": files})
                     return self.reply({"commitUrl": f"{hub.url}/{repo_id}/commit/{oid}", "commitOid": oid})
                 self.send_error(404, f"the fake Hub does not serve {path}")
 

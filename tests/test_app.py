@@ -206,3 +206,53 @@ def test_the_number_canvas_answers_every_input_clearly(awkward_files, case):
         assert (number, details, views, top5, hint) == ("", [], None, None, app.EMPTY_NUMBER_HINT)
     else:
         assert number == str(expected) and hint == ""
+
+
+# --- "Wrong? Tell it": the click that keeps a record ------------------------------------
+
+
+@pytest.fixture
+def feedback_folder(tmp_path, monkeypatch):
+    monkeypatch.setattr(app, "feedback_store", app.feedback.Store(tmp_path, app.hub.sha256(app.MODEL_PATH)))
+    return tmp_path
+
+
+def visitor(session="a-browser-session"):
+    return gr.Request(session_hash=session)
+
+
+def test_clicking_a_digit_keeps_the_drawing_with_the_model_s_reading(feedback_folder):
+    canvas = {"background": None, "layers": [], "composite": draw(1)}
+    assert app.tell_the_digit(canvas, "7", visitor()) == app.THANKS.format(digit="7")
+    [record] = app.feedback.read_records(feedback_folder)
+    assert record["label"] == 7 and record["top5"][0]["label"] == "1"  # what it is said to be, what was read
+    assert record["model_sha256"] == app.hub.sha256(app.MODEL_PATH)
+    np.testing.assert_allclose(record["pixels"] / 255, app.preprocess.prepare(draw(1))[..., 0], atol=1 / 255)
+
+
+@pytest.mark.parametrize("case", ["blank", "random noise"])
+def test_a_blank_or_not_a_digit_drawing_is_refused_and_nothing_kept(feedback_folder, awkward_files, case):
+    drawing = np.zeros((600, 600, 4), np.uint8) if case == "blank" else str(awkward_files[case])
+    with pytest.raises(gr.Error):
+        app.tell_the_digit(drawing, "3", visitor())
+    assert app.feedback.folder_bytes(feedback_folder) == 0
+
+
+@pytest.mark.parametrize("digit", ["10", "-1", "seven", ""])
+def test_a_digit_no_button_sends_is_refused(feedback_folder, digit):
+    with pytest.raises(gr.Error, match="0 to 9"):
+        app.tell_the_digit(draw(7), digit, visitor())
+    assert app.feedback.folder_bytes(feedback_folder) == 0
+
+
+def test_a_visitor_past_the_rate_limit_is_told_so(feedback_folder):
+    app.feedback_store.session_limit = 1
+    app.tell_the_digit(draw(2), "2", visitor())
+    with pytest.raises(gr.Error, match="wait a few minutes"):
+        app.tell_the_digit(draw(2), "2", visitor())
+    assert app.tell_the_digit(draw(2), "2", visitor("another")) == app.THANKS.format(digit="2")
+
+
+def test_the_page_says_what_is_kept_and_nothing_of_the_hub_without_a_repo():
+    assert app.feedback_pusher is None  # the tests' environment names no FEEDBACK_REPO
+    assert "nothing about you" in app.kept_line() and "Hub" not in app.kept_line()

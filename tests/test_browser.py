@@ -30,6 +30,7 @@ from conftest import free_port
 from playwright.sync_api import expect, sync_playwright
 from strokes import STYLES, draw, strokes
 
+import feedback
 import preprocess
 
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -349,4 +350,23 @@ def test_upload_tab_reads_each_uploaded_digit(browser, server, screenshots, tmp_
         visit.page.screenshot(path=screenshots / f"upload-{digit}.png")
         visit.page.get_by_role("button", name="Remove Image").click()
         expect(top_label(visit.page)).to_have_count(0, timeout=30_000)
+    visit.close()
+
+
+def test_a_misread_is_corrected_with_one_click_and_kept_on_disk(browser, server, feedback_dir, canvas_size,
+                                                                screenshots):
+    visit = Visit(browser, server, **DESKTOP)
+    draw_and_read(visit, canvas_size, 4)
+    visit.wait_until_quiet()
+    before = len(feedback.read_records(feedback_dir))
+    visit.page.locator("#tell-the-digit").get_by_role("button", name="9", exact=True).click()  # "it was a 9"
+    expect(visit.page.get_by_text("Thank you: kept as a 9.")).to_be_visible(timeout=60_000)
+    expect(top_label(visit.page)).to_have_count(0, timeout=30_000)  # cleared for the next drawing
+    sketchpad_ready(visit)
+    visit.page.screenshot(path=screenshots / "feedback.png")
+    records = feedback.read_records(feedback_dir)
+    assert len(records) == before + 1
+    record = max(records, key=lambda r: r["time"])
+    assert record["label"] == 9 and record["top5"][0]["label"] == "4"
+    assert correlation(record["pixels"] / 255, preprocess.prepare(draw(4))[..., 0]) >= SAME_DIGIT  # the drawing
     visit.close()

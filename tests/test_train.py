@@ -3,9 +3,12 @@ import json
 
 import keras
 import numpy as np
-from conftest import PEN_SAMPLE, run_train
+import pytest
+from conftest import PEN_SAMPLE, SAMPLE, run_train
 
 import datasets
+import feedback
+import hub
 
 
 def test_one_epoch_writes_a_loadable_checkpoint(one_epoch, sample):
@@ -53,3 +56,50 @@ def test_bad_data_is_one_line_not_a_traceback(tmp_path):
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [f"train.py: {tmp_path / 'nowhere'}: neither a folder of IDX files "
                                                   "nor an .npz file"]
+
+
+# --- --feedback: the app's records join the training set ----------------------------------
+
+SAID_TO_BE = 3  # every record says its 0 is a 3: a label no MNIST digit teaches, so its effect shows
+FEEDBACK_ZEROS = 20
+
+
+@pytest.fixture(scope="module")
+def feedback_run(tmp_path_factory, sample):
+    """train.py on the MNIST sample plus a folder of 21 records (20 zeros from the test half labelled 3, one of
+    them sent twice): (its --out, the records' 28x28 pixels)."""
+    _, (x_test, y_test) = sample
+    zeros = x_test[y_test == 0][:FEEDBACK_ZEROS]
+    records = tmp_path_factory.mktemp("feedback")
+    store = feedback.Store(records, "sha", session_limit=FEEDBACK_ZEROS + 1)
+    for zero in [*zeros, zeros[0]]:
+        store.save(zero, datasets.scale_pixels(zero[np.newaxis])[0], SAID_TO_BE, np.full(10, 0.1), "a session")
+    out = tmp_path_factory.mktemp("feedback-run")
+    result = run_train("--epochs", "8", "--data", str(SAMPLE), "--feedback", str(records), "--feedback-weight", "5",
+                       "--out", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out, zeros
+
+
+def test_feedback_records_are_counted_in_metrics_and_the_model_card(feedback_run):
+    out, _ = feedback_run
+    metrics = json.loads((out / "reports" / "metrics.json").read_text())
+    used = metrics["feedback"]
+    assert (used["records"], used["duplicates"], used["used"], used["weight"]) == (21, 1, 20, 5)
+    assert used["per_digit"] == {str(d): FEEDBACK_ZEROS if d == SAID_TO_BE else 0 for d in range(10)}
+    assert "20 digits that visitors of the app drew" in str(hub.model_card(metrics, "tester/digit-recognizer"))
+
+
+def test_the_model_learns_what_the_records_say(feedback_run, sample):
+    out, zeros = feedback_run
+    model = keras.saving.load_model(out / "model.keras", safe_mode=True)
+    _, (x_test, y_test) = sample
+    read = model.predict(datasets.scale_pixels(x_test), verbose=0).argmax(axis=1)
+    assert np.mean(model.predict(datasets.scale_pixels(zeros), verbose=0).argmax(axis=1) == SAID_TO_BE) >= 0.9
+    assert np.mean(read[y_test != 0] == SAID_TO_BE) < 0.5  # not a model that reads everything as a 3
+
+
+def test_feedback_that_is_no_records_is_one_line(tmp_path):
+    result = run_train("--data", str(SAMPLE), "--epochs", "1", "--feedback", str(tmp_path), "--out", str(tmp_path))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [f"train.py: --feedback {tmp_path}: no feedback records in {tmp_path}"]
