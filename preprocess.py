@@ -24,6 +24,8 @@ MIN_CONTRAST = 26  # an opaque image whose levels differ less than this is blank
 PAPER_SIDE = 256  # ... on the image reduced to this side: light varies smoothly, and this is cheap
 PAPER_WINDOW = 0.05  # ... over windows this share of the image's side: wider than a felt-tip's stroke ...
 MIN_PAPER_WINDOW = 15  # ... and at least this many pixels: MNIST's strokes are up to ~7 px of 28
+REGROW = 1.0  # ... then regrown under the image for this many windows' widths, as far as the paper reaches
+BOX_RESIDUAL = np.sqrt(8 / 9)  # the share of white noise's deviation left once a 3x3 mean is taken out
 NOISE_SIGMAS = 3  # ink fainter than the paper's level plus this many times its noise is noise
 STAND_OUT = 8  # the strongest ink (STRONG_INK) must be this many times the paper's noise, or nothing stands out
 STRONG_INK = 99.9  # percentile: the digit's ink, not a lone outlier pixel (a thin digit covers ~0.3 % of a photo)
@@ -32,7 +34,8 @@ FAINT_INK = ("No digit found: no ink stands out from the paper. The photo may be
 # Ruled and squared paper: thin straight lines that cross most of the image, two or more of them.
 MIN_LINED_SIDE = 200  # px: a smaller image is a crop of the digit, with no lines to take out
 LINE_LEVEL = 0.125  # a line's faint edges count from this share of the strongest ink (strokes from INK_THRESHOLD)
-LINE_SPAN = 0.5  # a line has marks along this share of the image's width, more than any digit's stroke ...
+LINE_SPAN = 0.5  # a line has marks along this share of its length in the image, more than a digit's stroke ...
+MIN_LINE_SHARE = 0.05  # ... and at least this share of the image's width (a line may run out at the top)
 LINE_TILT = np.deg2rad(8)  # ... and lies within this angle of level or upright (a photo turned slightly)
 LINE_ANGLE_STEP = np.deg2rad(0.25)  # the Hough transform's angle step: a line across 1000 px stays in one bin
 MIN_LINES = 2  # ruled paper has many lines; one long straight mark may be a digit's (a 1 filling the image)
@@ -170,8 +173,8 @@ def photo_ink(grey):
     ink = (grey.astype(np.float32) - paper) / np.maximum(255 - paper, 1)
     if float(ink.max(initial=0)) * 255 < MIN_CONTRAST:  # a uniform image: nothing drawn
         return np.zeros(grey.shape, np.uint8)
-    offset, noise = noise_level(ink)
-    ink = np.maximum(ink - (offset + NOISE_SIGMAS * noise), 0)
+    noise = noise_level(grey) / max(255 - float(np.median(paper)), 1)  # as a share of the paper, as the ink
+    ink = np.maximum(ink - NOISE_SIGMAS * noise, 0)
     lines = ruled_lines(ink)
     ink[lines] = 0
     contrast = float(ink.max())
@@ -195,15 +198,18 @@ def paper_level(grey):
     side = max(small.shape)
     window = 2 * round(max(PAPER_WINDOW * side, min(MIN_PAPER_WINDOW, side)) / 2) + 1
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (window, window))
-    paper = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_REFLECT).astype(np.float32)
-    return cv2.resize(paper, (width, height), interpolation=cv2.INTER_LINEAR)
+    paper = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_REFLECT)
+    step_kernel = np.ones((3, 3), np.uint8)
+    for _ in range(round(REGROW * window)):  # regrown where the opening cut it: a shadow's corners
+        paper = np.minimum(cv2.dilate(paper, step_kernel), small)
+    return cv2.resize(paper.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
 
 
-def noise_level(ink):
-    """(offset, spread) of the paper's levels, most of the image: their median and robust standard deviation
-    (1.4826 median deviations, a normal distribution's)."""
-    offset = float(np.median(ink))
-    return offset, 1.4826 * float(np.median(np.abs(ink - offset)))
+def noise_level(grey):
+    """The standard deviation of an image's noise, in levels: a robust one (1.4826 median deviations, a normal
+    distribution's) of what differs from each pixel's 3x3 mean, where the image itself varies little."""
+    residual = grey.astype(np.float32) - cv2.blur(grey.astype(np.float32), (3, 3))
+    return 1.4826 * float(np.median(np.abs(residual - np.median(residual)))) / BOX_RESIDUAL
 
 
 def ruled_lines(ink):
@@ -220,8 +226,18 @@ def ruled_lines(ink):
     upright &= 1 - thick(marks & (1 - level), ACROSS)
     level &= 1 - thick(marks & (1 - upright), DOWN)  # a grid's crossings are no stroke's ink
     lines = marks & (level | upright)
-    holes = cv2.morphologyEx(marks & (1 - lines), cv2.MORPH_CLOSE, np.ones((LINE_BAND + 2,) * 2, np.uint8))
+    strokes = cv2.morphologyEx(marks & (1 - lines), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))  # no specks
+    holes = cv2.morphologyEx(strokes, cv2.MORPH_CLOSE, np.ones((LINE_BAND + 2,) * 2, np.uint8))
     return (lines & (1 - holes)).astype(bool)  # where a stroke crosses a grid's crossing, it is whole again
+
+
+def length_inside(left, right, width, height):
+    """How long the line from (0, left) to (width, right) runs inside a width x height image."""
+    slope = (right - left) / width
+    if abs(slope) < 1e-9:
+        return width if 0 <= left <= height else 0.0
+    enters, leaves = sorted(((0 - left) / slope, (height - left) / slope))
+    return max(0.0, min(width, leaves) - max(0.0, enters)) * np.hypot(1.0, slope)
 
 
 def thick(marks, run):
@@ -236,11 +252,14 @@ def line_band(marks):
     for each band of LINE_BAND pixels; if fewer than MIN_LINES are found, they are taken for a digit's.
     """
     height, width = marks.shape
-    found = cv2.HoughLines(marks & (1 - thick(marks, DOWN)), 1, LINE_ANGLE_STEP, round(LINE_SPAN * width),
-                           min_theta=np.pi / 2 - LINE_TILT, max_theta=np.pi / 2 + LINE_TILT)
+    found = cv2.HoughLinesWithAccumulator(marks & (1 - thick(marks, DOWN)), 1, LINE_ANGLE_STEP,
+                                          round(MIN_LINE_SHARE * width), min_theta=np.pi / 2 - LINE_TILT,
+                                          max_theta=np.pi / 2 + LINE_TILT)
     ends = []  # (y at the left edge, y at the right edge) of each line kept, the strongest first
-    for rho, theta in ([] if found is None else found[:, 0]):
+    for rho, theta, votes in ([] if found is None else found.reshape(-1, 3)):
         left, right = rho / np.sin(theta), (rho - width * np.cos(theta)) / np.sin(theta)
+        if votes < LINE_SPAN * length_inside(left, right, width, height):
+            continue
         if all(abs(left - a) > LINE_BAND and abs(right - b) > LINE_BAND for a, b in ends):
             ends.append((left, right))
     band = np.zeros_like(marks)

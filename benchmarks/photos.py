@@ -65,6 +65,7 @@ SHADOW_DEPTH = (0.3, 0.55)  # a soft shadow (a hand, the phone) darkens part of 
 SHADOW_SOFTNESS = (15, 60)  # ... its edge blurred this much (px, sigma)
 ROTATION = 4  # degrees, either way
 PERSPECTIVE = 0.03  # each corner moved up to this share of the side: the phone not quite parallel to the sheet
+SHEET_MARGIN = 0.12  # the sheet is larger than the photo by this share of its side each way: the photo sees only paper
 BLUR = (0.6, 2.0)  # px, sigma: focus and shake
 NOISE = (2.0, 6.0)  # sensor noise, levels of 255 (sigma)
 JPEG_QUALITY = (55, 85)
@@ -151,28 +152,32 @@ def lighting(rng, shape, gradient, shadow):
     return light
 
 
-def camera_turn(rng, shape):
-    """A slight rotation and perspective: the 3x3 matrix taking the sheet to the photo."""
+def camera_turn(rng, shape, margin):
+    """A slight rotation and perspective: the 3x3 matrix taking a sheet `margin` px larger on each side than the
+    photo's shape to the photo, so that the photo sees only the sheet."""
     height, width = shape
     corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
     turn = cv2.getRotationMatrix2D((width / 2, height / 2), rng.uniform(-ROTATION, ROTATION), 1.0)
     turned = cv2.transform(corners[None], turn)[0]
     moved = turned + rng.uniform(-PERSPECTIVE, PERSPECTIVE, (4, 2)).astype(np.float32) * max(shape)
-    return cv2.getPerspectiveTransform(corners, moved)
+    return cv2.getPerspectiveTransform(corners, moved) @ np.array([[1, 0, -margin], [0, 1, -margin], [0, 0, 1]])
 
 
 def photograph(rng, alpha, spacing, papers=("plain",), inks=PENS, gradient=False, shadow=False, camera=False,
                dark=False):
-    """Ink (float32 alpha, the sheet's shape) on a sheet, photographed -> (uint8 RGB photo, the ink as the photo
+    """Ink (float32 alpha, the photo's shape) on a sheet, photographed -> (uint8 RGB photo, the ink as the photo
     holds it: uint8 alpha, for the canvas that the model's own reading is checked on)."""
+    margin = round(SHEET_MARGIN * max(alpha.shape))
+    alpha = np.pad(alpha, margin)
     shape = alpha.shape
     page = write(rng, sheet(rng, shape, rng.choice(papers), spacing), alpha, rng.choice(inks))
     page *= lighting(rng, shape, gradient, shadow)[..., None]
     if dark:
         page *= rng.uniform(*DARK_EXPOSURE)
-    turn = camera_turn(rng, shape)
-    page = cv2.warpPerspective(page, turn, shape[::-1], flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    ink = cv2.warpPerspective(alpha, turn, shape[::-1], flags=cv2.INTER_LINEAR)
+    size = (shape[1] - 2 * margin, shape[0] - 2 * margin)
+    turn = camera_turn(rng, size[::-1], margin)
+    page = cv2.warpPerspective(page, turn, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    ink = cv2.warpPerspective(alpha, turn, size, flags=cv2.INTER_LINEAR)
     if camera:
         page = cv2.GaussianBlur(page, (0, 0), rng.uniform(*(DARK_BLUR if dark else BLUR)))
         page += rng.normal(0, rng.uniform(*NOISE) / 255, page.shape).astype(np.float32)
