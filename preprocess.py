@@ -171,9 +171,11 @@ def photo_ink(grey):
         grey = cv2.bitwise_not(grey)
     paper = paper_level(grey)
     ink = (grey.astype(np.float32) - paper) / np.maximum(255 - paper, 1)
-    if float(ink.max(initial=0)) * 255 < MIN_CONTRAST:  # a uniform image: nothing drawn
-        return np.zeros(grey.shape, np.uint8)
     noise = noise_level(grey) / max(255 - float(np.median(paper)), 1)  # as a share of the paper, as the ink
+    if float(ink.max(initial=0)) * 255 < MIN_CONTRAST:
+        if noise > 0:  # a photo of nothing, or too dark or blurred to see it
+            raise NotADigitError(FAINT_INK)
+        return np.zeros(grey.shape, np.uint8)  # a uniform image: nothing drawn
     ink = np.maximum(ink - NOISE_SIGMAS * noise, 0)
     lines = ruled_lines(ink)
     ink[lines] = 0
