@@ -3,6 +3,7 @@
 import re
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -15,6 +16,7 @@ from strokes import draw, draw_number
 import preprocess
 
 ANSWER_WITHIN = 60  # seconds: every input gets its answer, none hangs the Space
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 @pytest.fixture(scope="module")
@@ -167,3 +169,26 @@ def test_read_number_on_an_empty_canvas_is_empty(client, tmp_path):
     blank = save(tmp_path, "empty.png", np.zeros((400, 1200, 4), np.uint8))
     number, details, *_, hint = client.predict(blank, api_name="/read_number")
     assert number == "" and details == [] and "Nothing written" in hint
+
+
+# --- Photos of digits on paper (examples/photo_*.jpg, made by examples/make_photos.py) --------
+
+
+@pytest.mark.parametrize(("name", "digit"), [("photo_ruled_7", 7), ("photo_squared_2", 2),
+                                             ("photo_pencil_shadow_5", 5), ("photo_red_ink_ruled_4", 4)])
+def test_classify_reads_a_photo_of_a_digit_on_paper(client, name, digit):
+    label = client.predict(handle_file(str(EXAMPLES / f"{name}.jpg")), api_name="/classify")
+    assert label["label"] == str(digit)
+
+
+def test_classify_finds_no_digit_on_a_ruled_sheet_and_says_so(client):
+    job = client.submit(handle_file(str(EXAMPLES / "photo_ruled_blank.jpg")), api_name="/classify")
+    with pytest.raises(AppError) as error:
+        job.result(timeout=ANSWER_WITHIN)
+    assert "No digit found" in error.value.message or "noise or scattered marks" in error.value.message
+
+
+def test_read_number_reads_a_number_photographed_on_ruled_paper(client):
+    number, details, *_ = client.predict(handle_file(str(EXAMPLES / "photo_ruled_number_2026.jpg")),
+                                         api_name="/read_number")
+    assert number == "2026" and len(details) == 4

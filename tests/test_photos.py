@@ -1,0 +1,72 @@
+"""Photos of digits on paper (the photo path of preprocess.ink_map): examples/photo_*.jpg and generated sheets."""
+
+import cv2
+import keras
+import numpy as np
+import pytest
+from conftest import ROOT
+
+import inference
+import preprocess
+from benchmarks import photos
+
+EXAMPLES = ROOT / "examples"
+DIGIT_PHOTOS = {"photo_ruled_7": 7, "photo_squared_2": 2, "photo_pencil_shadow_5": 5, "photo_red_ink_ruled_4": 4}
+
+
+@pytest.fixture(scope="module")
+def classify():
+    return inference.forward(keras.saving.load_model(ROOT / "model.keras", safe_mode=True))
+
+
+def no_digit(image):
+    """Whether prepare() finds no digit: None, or NotADigitError with a message in words."""
+    try:
+        return preprocess.prepare(image) is None
+    except preprocess.NotADigitError as e:
+        return bool(str(e))
+
+
+@pytest.mark.parametrize("name", DIGIT_PHOTOS)
+def test_a_photo_of_a_digit_on_paper_reads_right(classify, name):
+    digit = preprocess.prepare(str(EXAMPLES / f"{name}.jpg"))
+    assert int(np.argmax(classify(digit[np.newaxis])[0])) == DIGIT_PHOTOS[name]
+
+
+def test_a_number_photographed_on_ruled_paper_reads_right(classify):
+    digits = preprocess.split_number(str(EXAMPLES / "photo_ruled_number_2026.jpg"), classify)
+    assert "".join(str(int(np.argmax(scores))) for _, scores in digits) == "2026"
+
+
+def test_the_lines_of_ruled_paper_are_no_ink():
+    photo = cv2.imread(str(EXAMPLES / "photo_ruled_7.jpg"))
+    ink = preprocess.read_ink(photo).map
+    x, y, width, height = cv2.boundingRect((ink >= preprocess.INK_THRESHOLD).astype(np.uint8))
+    assert max(width, height) < 0.5 * max(ink.shape), "the ink found is the digit's, not lines across the sheet"
+
+
+LEFT_OVER = pytest.mark.xfail(strict=True, reason="known: pieces of the grid left over are read as a digit "
+                              "(benchmarks/photos.py: about 1 squared sheet in 20)")
+
+
+@pytest.mark.parametrize(("kind", "seed"), [(kind, seed) for kind in ("plain", "ruled", "squared") for seed in (1, 2)]
+                         + [pytest.param("squared", 0, marks=LEFT_OVER)])
+def test_a_sheet_with_no_digit_gives_no_digit(kind, seed):
+    blank = np.zeros((photos.SIDE, photos.SIDE), np.float32)
+    photo, _ = photos.photograph(np.random.default_rng(seed), blank, 60, papers=(kind,), gradient=True, camera=True)
+    assert no_digit(photo)
+    assert no_digit(str(EXAMPLES / "photo_ruled_blank.jpg"))
+
+
+def test_a_dark_blurred_photo_gives_no_digit_in_words():
+    blank = np.zeros((photos.SIDE, photos.SIDE), np.float32)
+    photo, _ = photos.photograph(np.random.default_rng(0), blank, 60, gradient=True, camera=True, dark=True)
+    with pytest.raises(preprocess.NotADigitError, match="too dark or blurred"):
+        preprocess.prepare(photo)
+
+
+def test_a_long_thin_stroke_filling_a_crop_is_no_ruled_line():
+    page = np.full((400, 400), 240, np.uint8)
+    cv2.line(page, (200, 10), (204, 390), 30, 4)  # a 1 as tall as the crop: one straight line is no ruled paper
+    ink = preprocess.read_ink(page).map
+    assert not preprocess.ruled_lines(ink.astype(np.float32) / 255).any()
