@@ -38,9 +38,9 @@ from drawn_mnist import pen_path  # noqa: E402
 from read_numbers import make_numbers  # noqa: E402
 
 import datasets  # noqa: E402
-import inference  # noqa: E402
 import preprocess  # noqa: E402
 import sketchpad  # noqa: E402
+import splitting  # noqa: E402
 
 BASELINE_COMMIT = "0998c03"  # the last commit before the photo path: its ink_map took one global paper level
 SIDE = 900  # the photo's side in pixels (a phone photo as the app reduces it, to at most 1024)
@@ -290,31 +290,31 @@ def no_digit_rates(args, classify, readers):
     return rows
 
 
-def number_rates(args, classify, modules):
-    """Numbers written on ruled paper in uneven light, read by split_number: {reader: exact-match share}."""
+def number_rates(args, classify, splitters):
+    """Numbers written on ruled paper in uneven light, read by each split_number: {reader: exact-match share}."""
     pen = datasets.load_pendigits(datasets.pendigits_file(args.pendigits, "test"))
     strokes = [sketchpad.unit_strokes(d.strokes) for d in pen]
     labels, writers = np.array([d.label for d in pen]), np.array([d.writer for d in pen])
     rng = np.random.default_rng([args.seed, 99])
-    right, count = dict.fromkeys(modules, 0), 0
+    right, count = dict.fromkeys(splitters, 0), 0
     while count < args.numbers:
         (canvas, truth, tiles), = make_numbers(strokes, labels, 1, rng, touching=False, writers=writers)
-        if read_number(preprocess, classify, canvas) != truth:
+        if read_number(splitting.split_number, classify, canvas) != truth:
             continue  # the canvas itself is misread
         ink = canvas[..., 3]
         pad = ink.shape[0] // 2
         alpha = np.pad(ink, pad).astype(np.float32) / 255
         photo, _ = photograph(rng, alpha, rule_spacing(rng, max(t.shape[0] for t in tiles)), papers=("ruled",),
                               gradient=True)
-        for reader, module in modules.items():
-            right[reader] += read_number(module, classify, photo) == truth
+        for reader, split in splitters.items():
+            right[reader] += read_number(split, classify, photo) == truth
         count += 1
     return {reader: n / count for reader, n in right.items()}
 
 
-def read_number(module, classify, image):
+def read_number(split, classify, image):
     try:
-        return "".join(str(int(np.argmax(scores))) for _, scores in module.split_number(image, classify))
+        return "".join(str(int(np.argmax(scores))) for _, scores in split(image, classify))
     except ValueError:  # NotADigitError, of either module
         return ""
 
@@ -343,16 +343,17 @@ def main():
     parser.add_argument("--examples", type=Path, help="save the first photos of each condition here (PNG)")
     args = parser.parse_args()
 
-    classify = inference.forward(keras.saving.load_model(args.model, safe_mode=True))
+    classify = keras.saving.load_model(args.model, safe_mode=True).predict_on_batch
     baseline = load_baseline()
     modules = {f"before ({BASELINE_COMMIT})": baseline, "now": preprocess}
     readers = {name: module.prepare for name, module in modules.items()}
+    splitters = {f"before ({BASELINE_COMMIT})": baseline.split_number, "now": splitting.split_number}
     print(f"{SIDE}x{SIDE} photos, {args.digits} per condition, model {args.model}, seed {args.seed}; "
           "read right, top-1")
     table("condition", digit_rates(args, classify, readers, test_digits(args)), readers)
     table("no digit on the sheet: answered \"no digit\"", no_digit_rates(args, classify, readers), readers)
     table(f"{args.numbers} numbers of 2-6 digits (one writer each) on ruled paper, uneven light: exact match",
-          {"split_number": number_rates(args, classify, modules)}, readers)
+          {"split_number": number_rates(args, classify, splitters)}, readers)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-import inference
+import photo
 import preprocess
+import splitting
 from benchmarks import photos
 
 EXAMPLES = ROOT / "examples"
@@ -16,7 +17,7 @@ DIGIT_PHOTOS = {"photo_ruled_7": 7, "photo_squared_2": 2, "photo_pencil_shadow_5
 
 @pytest.fixture(scope="module")
 def classify():
-    return inference.forward(keras.saving.load_model(ROOT / "model.keras", safe_mode=True))
+    return keras.saving.load_model(ROOT / "model.keras", safe_mode=True).predict_on_batch
 
 
 def no_digit(image):
@@ -34,7 +35,7 @@ def test_a_photo_of_a_digit_on_paper_reads_right(classify, name):
 
 
 def test_a_number_photographed_on_ruled_paper_reads_right(classify):
-    digits = preprocess.split_number(str(EXAMPLES / "photo_ruled_number_2026.jpg"), classify)
+    digits = splitting.split_number(str(EXAMPLES / "photo_ruled_number_2026.jpg"), classify)
     assert "".join(str(int(np.argmax(scores))) for _, scores in digits) == "2026"
 
 
@@ -69,4 +70,4 @@ def test_a_long_thin_stroke_filling_a_crop_is_no_ruled_line():
     page = np.full((400, 400), 240, np.uint8)
     cv2.line(page, (200, 10), (204, 390), 30, 4)  # a 1 as tall as the crop: one straight line is no ruled paper
     ink = preprocess.read_ink(page).map
-    assert not preprocess.ruled_lines(ink.astype(np.float32) / 255).any()
+    assert not photo.ruled_lines(ink.astype(np.float32) / 255).any()

@@ -1,0 +1,145 @@
+"""Ink from a photo or scan of paper: the paper's level estimated locally, its noise dropped, ruled and
+squared lines taken out. A Sketchpad canvas never comes here: preprocess.ink_map reads its alpha.
+"""
+
+import cv2
+import numpy as np
+
+MIN_CONTRAST = 26  # an opaque image whose levels differ less than this is blank
+# A photo: the paper's level is estimated locally, wider than a stroke and narrower than a shadow.
+PAPER_SIDE = 256  # ... on the image reduced to this side: light varies smoothly, and this is cheap
+PAPER_WINDOW = 0.05  # ... over windows this share of the image's side: wider than a felt-tip's stroke ...
+MIN_PAPER_WINDOW = 15  # ... and at least this many pixels: MNIST's strokes are up to ~7 px of 28
+REGROW = 1.0  # ... then regrown under the image for this many windows' widths, as far as the paper reaches
+BOX_RESIDUAL = np.sqrt(8 / 9)  # the share of white noise's deviation left once a 3x3 mean is taken out
+NOISE_SIGMAS = 3  # ink fainter than the paper's level plus this many times its noise is noise
+STAND_OUT = 8  # the strongest ink (STRONG_INK) must be this many times the paper's noise, or nothing stands out
+STRONG_INK = 99.9  # percentile: the digit's ink, not a lone outlier pixel (a thin digit covers ~0.3 % of a photo)
+FAINT_INK = ("No digit found: no ink stands out from the paper. The photo may be blank, too dark or blurred "
+             "(take it again in good light, the digit in focus), or hold only noise or scattered marks.")
+# Ruled and squared paper: thin straight lines that cross most of the image, two or more of them.
+MIN_LINED_SIDE = 200  # px: a smaller image is a crop of the digit, with no lines to take out
+LINE_LEVEL = 0.125  # a line's faint edges count from this share of the strongest ink (strokes from INK_THRESHOLD)
+LINE_SPAN = 0.5  # a line has marks along this share of its length in the image, more than a digit's stroke ...
+MIN_LINE_SHARE = 0.05  # ... and at least this share of the image's width (a line may run out at the top)
+LINE_TILT = np.deg2rad(8)  # ... and lies within this angle of level or upright (a photo turned slightly)
+LINE_ANGLE_STEP = np.deg2rad(0.25)  # the Hough transform's angle step: a line across 1000 px stays in one bin
+MIN_LINES = 2  # ruled paper has many lines; one long straight mark may be a digit's (a 1 filling the image)
+MAX_LINE_WIDTH = 10  # px: a printed line, blurred, is no wider; a felt-tip's stroke may be
+DOWN, ACROSS = (MAX_LINE_WIDTH + 1, 1), (1, MAX_LINE_WIDTH + 1)  # (height, width): runs longer than a line is wide
+LINE_BAND = 9  # px: the band taken out along each line found, its anti-aliased and blurred edges included
+
+
+def photo_ink(grey):
+    """An opaque uint8 greyscale image (a photo, a scan, MNIST) -> uint8 ink, 255 = stroke, whatever its
+    polarity; None when no ink stands out from the paper.
+
+    The paper's level is estimated locally (paper_level), so that uneven light and shadows
+    are paper, not ink; ink is how far a pixel departs from its paper, as a share of how far it
+    could. Ink no stronger than the paper's own noise is dropped, ruled and squared lines
+    are taken out (ruled_lines), and what is left must stand out from the noise, or there is
+    no digit to read: None. An evenly lit image with no noise, MNIST's, reads as with one
+    global paper level.
+    """
+    if np.median(grey) >= 128:  # dark ink on light paper: ink is brighter once inverted
+        grey = cv2.bitwise_not(grey)
+    paper = paper_level(grey)
+    ink = (grey.astype(np.float32) - paper) / np.maximum(255 - paper, 1)
+    noise = noise_level(grey) / max(255 - float(np.median(paper)), 1)  # as a share of the paper, as the ink
+    if float(ink.max(initial=0)) * 255 < MIN_CONTRAST:
+        if noise > 0:  # a photo of nothing, or too dark or blurred to see it
+            return None
+        return np.zeros(grey.shape, np.uint8)  # a uniform image: nothing drawn
+    ink = np.maximum(ink - NOISE_SIGMAS * noise, 0)
+    lines = ruled_lines(ink)
+    ink[lines] = 0
+    contrast = float(ink.max())
+    if contrast * 255 < MIN_CONTRAST and lines.any():  # lines only
+        return np.zeros(grey.shape, np.uint8)
+    if contrast * 255 < MIN_CONTRAST or np.percentile(ink, STRONG_INK) < STAND_OUT * noise:
+        return None
+    return cv2.convertScaleAbs(ink, alpha=255.0 / contrast)
+
+
+def paper_level(grey):
+    """The paper's level under each pixel of an image with bright ink on darker paper (float32).
+
+    A morphological opening takes out whatever is narrower than PAPER_WINDOW (the strokes),
+    keeping the light's gradients and shadows' edges, which are wider; it runs on the image
+    reduced to PAPER_SIDE, where it is cheap, and its result is brought back to full size.
+    """
+    height, width = grey.shape
+    step = max(1, max(height, width) // PAPER_SIDE)
+    small = cv2.resize(grey, (max(1, width // step), max(1, height // step)), interpolation=cv2.INTER_AREA)
+    side = max(small.shape)
+    window = 2 * round(max(PAPER_WINDOW * side, min(MIN_PAPER_WINDOW, side)) / 2) + 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (window, window))
+    paper = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_REFLECT)
+    step_kernel = np.ones((3, 3), np.uint8)
+    for _ in range(round(REGROW * window)):  # regrown where the opening cut it: a shadow's corners
+        paper = np.minimum(cv2.dilate(paper, step_kernel), small)
+    return cv2.resize(paper.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+def noise_level(grey):
+    """The standard deviation of an image's noise, in levels: a robust one (1.4826 median deviations, a normal
+    distribution's) of what differs from each pixel's 3x3 mean, where the image itself varies little."""
+    residual = grey.astype(np.float32) - cv2.blur(grey.astype(np.float32), (3, 3))
+    return 1.4826 * float(np.median(np.abs(residual - np.median(residual)))) / BOX_RESIDUAL
+
+
+def ruled_lines(ink):
+    """The pixels of the ruled or squared lines in an ink map (bool): thin straight lines, two or more,
+    nearly level or upright, that run across most of the image (LINE_SPAN). Where a digit's stroke
+    crosses a line or runs along it, the ink there is thicker than a line, and is kept; a digit's
+    straight strokes (a 1, the bar of a 7) are no lines: none is that long and that thin.
+    An image smaller than MIN_LINED_SIDE is a crop of the digit: no lines."""
+    peak = float(ink.max(initial=0))
+    if min(ink.shape) < MIN_LINED_SIDE or peak == 0:
+        return np.zeros(ink.shape, bool)
+    marks = (ink >= LINE_LEVEL * peak).astype(np.uint8)
+    level, upright = line_band(marks), line_band(np.ascontiguousarray(marks.T)).T
+    upright &= 1 - thick(marks & (1 - level), ACROSS)
+    level &= 1 - thick(marks & (1 - upright), DOWN)  # a grid's crossings are no stroke's ink
+    lines = marks & (level | upright)
+    strokes = cv2.morphologyEx(marks & (1 - lines), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))  # no specks
+    holes = cv2.morphologyEx(strokes, cv2.MORPH_CLOSE, np.ones((LINE_BAND + 2,) * 2, np.uint8))
+    return (lines & (1 - holes)).astype(bool)  # where a stroke crosses a grid's crossing, it is whole again
+
+
+def length_inside(left, right, width, height):
+    """How long the line from (0, left) to (width, right) runs inside a width x height image."""
+    slope = (right - left) / width
+    if abs(slope) < 1e-9:
+        return width if 0 <= left <= height else 0.0
+    enters, leaves = sorted(((0 - left) / slope, (height - left) / slope))
+    return max(0.0, min(width, leaves) - max(0.0, enters)) * np.hypot(1.0, slope)
+
+
+def thick(marks, run):
+    """The marks (0/1) in a run of more than MAX_LINE_WIDTH pixels along the run's direction: no line's."""
+    return cv2.morphologyEx(marks, cv2.MORPH_OPEN, np.ones(run, np.uint8))
+
+
+def line_band(marks):
+    """A 0/1 band along each nearly level line across a 0/1 mask of marks, see ruled_lines; all zeros if none.
+
+    The lines are found among the thin marks by a Hough transform, the strongest first, one
+    for each band of LINE_BAND pixels; if fewer than MIN_LINES are found, they are taken for a digit's.
+    """
+    height, width = marks.shape
+    found = cv2.HoughLinesWithAccumulator(marks & (1 - thick(marks, DOWN)), 1, LINE_ANGLE_STEP,
+                                          round(MIN_LINE_SHARE * width), min_theta=np.pi / 2 - LINE_TILT,
+                                          max_theta=np.pi / 2 + LINE_TILT)
+    ends = []  # (y at the left edge, y at the right edge) of each line kept, the strongest first
+    for rho, theta, votes in ([] if found is None else found.reshape(-1, 3)):
+        left, right = rho / np.sin(theta), (rho - width * np.cos(theta)) / np.sin(theta)
+        if votes < LINE_SPAN * length_inside(left, right, width, height):
+            continue
+        if all(abs(left - a) > LINE_BAND and abs(right - b) > LINE_BAND for a, b in ends):
+            ends.append((left, right))
+    band = np.zeros_like(marks)
+    if len(ends) >= MIN_LINES:
+        for left, right in ends:
+            cv2.line(band, (0, round(left)), (width, round(right)), 1, LINE_BAND)
+    return band
