@@ -21,7 +21,10 @@ import preprocess
 import splitting
 
 HERE = Path(__file__).parent
-EXAMPLES = sorted(str(p) for p in (HERE / "examples").glob("*.png"))
+# Digits drawn on the canvas, and photographed on paper (examples/make_photos.py); a number photographed.
+EXAMPLES = [str(path) for pattern in ("digit_*.png", "photo_*_[0-9].jpg")
+            for path in sorted(HERE.glob("examples/" + pattern))]
+NUMBER_EXAMPLES = sorted(str(p) for p in HERE.glob("examples/photo_*_number_*.jpg"))
 TOP_CLASSES = 5
 CANVAS_SIZE = 600  # square, in canvas pixels
 BRUSH_SIZE = 28  # canvas pixels: a felt-tip on a 600-pixel canvas
@@ -352,6 +355,7 @@ with gr.Blocks(title="Digit Recognizer") as demo:
         with gr.Accordion("Or upload a photo of a number", open=False):
             number_photo = gr.Image(label="A photo or scan of a number", type="filepath",
                                     sources=["upload", "clipboard"])
+            gr.Examples(NUMBER_EXAMPLES, inputs=number_photo, label="Try one")
         with gr.Row(equal_height=False):
             with gr.Column():
                 number = gr.Textbox(label="Number", elem_id="number", interactive=False)

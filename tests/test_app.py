@@ -32,12 +32,17 @@ def test_predict_on_a_blank_canvas_is_empty():
     assert app.predict(np.zeros((600, 600, 4), np.uint8)) == {}
 
 
-@pytest.mark.parametrize("digit", range(10))
-def test_each_shipped_example_reads_as_its_digit(digit):
-    example = str(app.HERE / "examples" / f"digit_{digit}.png")
-    assert example in app.EXAMPLES, "offered under the Upload tab"
-    label = app.classify({"path": example})  # as the Upload tab hands a clicked example over
-    assert max(label, key=label.get) == str(digit)
+@pytest.mark.parametrize("example", [f"digit_{digit}.png" for digit in range(10)] + [
+    "photo_pencil_shadow_5.jpg", "photo_red_ink_ruled_4.jpg", "photo_ruled_7.jpg", "photo_squared_2.jpg"])
+def test_each_shipped_example_reads_as_its_digit(example):
+    path = str(app.HERE / "examples" / example)
+    assert path in app.EXAMPLES, "offered under the Upload tab"
+    label = app.classify({"path": path})  # as the Upload tab hands a clicked example over
+    assert max(label, key=label.get) == example.split(".")[0][-1]
+
+
+def test_the_number_photo_is_offered_in_the_number_tab():
+    assert app.NUMBER_EXAMPLES == [str(app.HERE / "examples" / "photo_ruled_number_2026.jpg")]
 
 
 def test_read_drawing_shows_what_the_model_saw():
