@@ -15,6 +15,7 @@ from huggingface_hub.utils import validate_repo_id
 
 MODEL_FILE = "model.keras"
 METRICS_FILE = "reports/metrics.json"
+REPORT_FILTERS = (16, 64)  # the original report's convolutions
 REPO_ENV = "MODEL_REPO"  # the Hub repo to pull model.keras from when there is none beside app.py
 METRIC_NAMES = {
     "accuracy": "Test accuracy",
@@ -103,7 +104,7 @@ def model_card(metrics, repo_id):
 
 A small CNN that reads a handwritten digit: input a float32 (28, 28, 1) image in [0, 1],
 white strokes on black, centred like MNIST; output the ten digits' probabilities.
-
+{network(metrics.get("filters"))}
 ## Training
 
 ```bash
@@ -129,6 +130,14 @@ model = keras.saving.load_model(hf_hub_download("{repo_id}", "model.keras"), saf
 ```
 {real_handwriting(metrics.get("pendigits"))}{visitor_feedback(metrics.get("feedback"))}{CREDITS}"""
     return ModelCard(f"---\n{data.to_yaml()}\n---\n{body}")
+
+
+def network(filters):
+    """The card's line on the network: the report's, or how this one differs from it."""
+    if not filters or tuple(filters) == REPORT_FILTERS:
+        return "The original student report's network: two convolutions (16 and 64 filters), three dense layers.\n"
+    return (f"The original student report's network with other convolutions: {filters[0]} and {filters[1]} filters "
+            f"where it has {REPORT_FILTERS[0]} and {REPORT_FILTERS[1]}.\n")
 
 
 def real_handwriting(pen):

@@ -1,7 +1,7 @@
 """Train the report's CNN on MNIST, and on real handwriting, and write model.keras and reports/.
 
-    python train.py --data ../shared/mnist --pendigits ../shared/pendigits --augment --reduce-lr --epochs 30
-                                                        # the committed checkpoint (make train)
+    python train.py --data ../shared/mnist --pendigits ../shared/pendigits --filters 32 64 --augment --reduce-lr \
+        --epochs 30                                     # the committed checkpoint (make train)
     python train.py --data ../shared/mnist              # the report's plain recipe (the defaults)
     python train.py                                     # MNIST downloaded by Keras
     python train.py ... --push-to-hub <user>/<repo>     # then publish it on the Hub
@@ -48,7 +48,7 @@ LEARNING_RATE = 0.001
 VALIDATION_FRACTION = 0.15
 SEED = 2
 NUM_CLASSES = 10
-FILTERS = (16, 64)  # the report's two convolutions
+FILTERS = hub.REPORT_FILTERS  # the report's two convolutions: 16 and 64 filters
 RENDERINGS = 6  # canvases drawn per pen digit of the training writers
 SLANT = 0.3  # each drawing of a pen digit is sheared by up to this much (about 17 degrees) ...
 ASPECT = (0.8, 1.25)  # ... and made narrower or wider by this factor: writers do both
@@ -292,6 +292,7 @@ metrics = {
     "epochs": args.epochs,
     "seed": args.seed,
     "augment": args.augment,
+    "filters": list(args.filters),
     "test": {name: round(float(value), 5) for name, value in test_metrics.items()},
     "test_errors": int(len(y_test) - np.trace(confusion)),
     "test_size": int(len(y_test)),
