@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 
 MIN_CONTRAST = 26  # an opaque image whose levels differ less than this is blank
+DARKEST_PAPER = 0.8  # a shadow over uneven light darkens paper by up to ~75 % (benchmarks/photos.py)
 # A photo: the paper's level is estimated locally, wider than a stroke and narrower than a shadow.
 PAPER_SIDE = 256  # ... on the image reduced to this side: light varies smoothly, and this is cheap
 PAPER_WINDOW = 0.05  # ... over windows this share of the image's side: wider than a felt-tip's stroke ...
@@ -43,7 +44,10 @@ def photo_ink(grey):
     """
     if np.median(grey) >= 128:  # dark ink on light paper: ink is brighter once inverted
         grey = cv2.bitwise_not(grey)
-    paper = paper_level(grey)
+    level = float(np.median(grey))
+    # Paper in shadow or poor light is at most DARKEST_PAPER darker than the sheet's median: what is darker
+    # and wider than paper_level's window is a bold stroke's ink, not paper.
+    paper = np.minimum(paper_level(grey), level + DARKEST_PAPER * (255 - level))
     ink = (grey.astype(np.float32) - paper) / np.maximum(255 - paper, 1)
     noise = noise_level(grey) / max(255 - float(np.median(paper)), 1)  # as a share of the paper, as the ink
     if float(ink.max(initial=0)) * 255 < MIN_CONTRAST:
