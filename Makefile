@@ -17,10 +17,11 @@ test: $(VENV)/installed
 train: $(VENV)/installed
 	$(BIN)/python train.py --data $(DATA) --pendigits $(PENDIGITS) --filters 32 64 --augment --reduce-lr --epochs 30
 
-benchmarks: $(VENV)/installed  # the README's figures: about 20 minutes on 2 cores
+benchmarks: $(VENV)/installed  # the README's figures: about 45 minutes on 2 cores
 	$(BIN)/python benchmarks/real.py
 	$(BIN)/python benchmarks/canvas.py
 	$(BIN)/python benchmarks/read_numbers.py
+	$(BIN)/python benchmarks/photos.py
 	$(BIN)/python benchmarks/latency.py --training
 
 $(VENV)/installed: requirements.txt requirements-dev.txt
