@@ -3,6 +3,7 @@
 import ast
 import asyncio
 import base64
+import concurrent.futures
 
 import cv2
 import numpy as np
@@ -26,11 +27,18 @@ async def mcp_session(server, work):
         return await work(session)
 
 
+def run_session(server, work):
+    """One MCP session, in a thread of its own: Playwright's sync API, used by other tests in the same run,
+    keeps an event loop running in the main thread, where asyncio.run refuses to start another."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, mcp_session(server, work)).result()
+
+
 def list_tools(server):
     async def work(session):
         return (await session.list_tools()).tools
 
-    return asyncio.run(mcp_session(server, work))
+    return run_session(server, work)
 
 
 def call_tools(server, calls):
@@ -45,7 +53,7 @@ def call_tools(server, calls):
             answers.append(ast.literal_eval(result.content[0].text))  # Gradio sends the endpoint's value as its repr
         return answers
 
-    return asyncio.run(mcp_session(server, work))
+    return run_session(server, work)
 
 
 def docstrings():
