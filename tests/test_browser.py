@@ -43,6 +43,7 @@ GRADIO_FRONTEND = Path(gradio.__file__).parent / "templates" / "frontend"
 # Software WebGL (no GPU) makes each pointer move take up to seconds on a busy machine.
 READ_TIMEOUT_MS = 180_000
 SAME_DIGIT = 0.8  # least correlation between the preview and the expected 28x28
+NUMBER_PITCH = 0.55  # digits of a number this many heights apart: strokes.py's digits are ~0.4 wide
 
 
 # --- The browser and the pages -------------------------------------------------
@@ -152,9 +153,9 @@ class Visit:
 # --- Drawing and reading what the page shows -----------------------------------
 
 
-def sketchpad_ready(visit):
+def sketchpad_ready(visit, pad="sketchpad"):
     """The brush is picked without the visitor picking it, so the canvas takes strokes."""
-    brush = visit.app.locator(f'#sketchpad button[aria-label="{visit.brush}"]')
+    brush = visit.app.locator(f'#{pad} button[aria-label="{visit.brush}"]')
     expect(brush).to_have_class(re.compile(r"\bhighlight\b"), timeout=60_000)
 
 
@@ -292,6 +293,36 @@ def test_page_reads_each_digit_drawn_with_the_mouse_and_clears(app_page, canvas_
     draw_and_read(app_page, canvas_size, digit)
     app_page.page.screenshot(path=screenshots / f"page-{digit}.png")
     clear(app_page)
+
+
+def number_paths(app, canvas_size, number):
+    """The strokes of `number` written in a row (as strokes.draw_row lays them out) in page coordinates,
+    where the Number tab's Sketchpad shows its canvas of canvas_size (width, height)."""
+    canvas = app.locator("#number-sketchpad canvas").first
+    canvas.scroll_into_view_if_needed()
+    zoom = int(app.locator("#number-sketchpad .zoom-number").inner_text().strip().rstrip("%")) / 100
+    box = canvas.bounding_box()
+    width, height = (side * zoom for side in canvas_size)
+    left, top = box["x"] + (box["width"] - width) / 2, box["y"] + (box["height"] - height) / 2
+    return [[(left + (x + NUMBER_PITCH * place + 0.2) * height, top + y * height) for x, y in stroke]
+            for place, digit in enumerate(number) for stroke in strokes(int(digit))]
+
+
+def test_number_tab_reads_a_number_written_with_the_mouse_and_clears(app_page, server):
+    with urllib.request.urlopen(server + "config") as response:
+        config = json.load(response)
+    pad = next(c for c in config["components"] if c["props"].get("elem_id") == "number-sketchpad")
+    app_page.app.get_by_role("tab", name="Number").click()
+    sketchpad_ready(app_page, "number-sketchpad")
+    draw_with_mouse(app_page.page, number_paths(app_page.app, pad["props"]["canvas_size"], "307"))
+    shown = app_page.app.locator("#number textarea")
+    expect(shown).to_have_value("307", timeout=READ_TIMEOUT_MS)
+    app_page.wait_until_quiet()
+    app_page.app.get_by_role("button", name="Clear", exact=True).filter(visible=True).click()
+    expect(shown).to_have_value("", timeout=30_000)
+    sketchpad_ready(app_page, "number-sketchpad")  # the brush is back for the next number
+    app_page.app.get_by_role("tab", name="Draw").click()
+    app_page.cleared = True
 
 
 @pytest.mark.parametrize("style", STYLES)
