@@ -32,11 +32,11 @@ PREVIEW_SIZE = 224  # CSS pixels: the 28x28 model input shown 8x, with hard pixe
 EMPTY_HINT = "Nothing drawn yet: draw a digit from 0 to 9."
 BLANK_PHOTO_HINT = "No digit in this image: it is blank, or holds only a few dots."
 MAX_FILE_SIZE = "20mb"  # Gradio refuses larger uploads with a message; a phone photo is 2 to 12 MB
-# The queue, chosen from `python benchmarks/latency.py` (README, "Speed"): a request's model work
-# is ~1 % of the ~150 ms Gradio spends on it, so batching cannot pay; with no limit per event,
-# requests overlap Gradio's own work (as many or more requests a second than with a limit of 1
-# in 11 of 12 loads measured) and none waits behind a large upload; Gradio's 40 worker threads
-# still bound it. A full queue (~13 s of waiting at ~10 requests a second) says so at once.
+# The queue, chosen from `python benchmarks/latency.py` (benchmarks/README.md): a request's model
+# work is ~1 % of the ~110 ms Gradio spends on it, so batching cannot pay; with no limit per event,
+# requests overlap Gradio's own work (as many or more requests a second as a limit of 1 or 2, +19 %
+# at 64 clients) and none waits behind a large upload; Gradio's 40 worker threads still bound it.
+# A full queue (~9 s of waiting at ~14 requests a second) says so at once.
 CONCURRENCY_LIMIT = None  # per event: no limit
 QUEUE_SIZE = 128  # waiting requests, all events together
 NUMBER_CANVAS = (1200, 400)  # width, height in canvas pixels: room for six digits
