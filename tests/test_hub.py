@@ -19,8 +19,9 @@ REPORTED = ("accuracy", "top3_accuracy", "precision", "recall", "loss")
 
 
 @pytest.fixture(scope="module")
-def metrics(one_epoch):
-    return json.loads((one_epoch / "reports" / "metrics.json").read_text())
+def metrics():
+    """The committed model's metrics.json: the card tests need no training run."""
+    return json.loads((ROOT / "reports" / "metrics.json").read_text())
 
 
 # --- Publishing ----------------------------------------------------------------
@@ -56,7 +57,8 @@ def test_a_model_of_mnist_alone_has_no_pen_digits_on_its_card(metrics):
     assert "Pen digits" not in text and "Real handwriting" not in text and "CC BY-SA 3.0" in text
 
 
-def test_push_to_hub_commits_the_model_its_reports_and_card(one_epoch, fake_hub, metrics):
+def test_push_to_hub_commits_the_model_its_reports_and_card(one_epoch, fake_hub):
+    metrics = json.loads((one_epoch / "reports" / "metrics.json").read_text())  # train.py --push-to-hub, end to end
     assert PUSHED_REPO in fake_hub.created
     [commit] = [c for c in fake_hub.commits if c["repo_id"] == PUSHED_REPO]
     files = commit["files"]
@@ -87,10 +89,10 @@ def test_push_to_hub_refuses_before_training(tmp_path, repo_id, token, message):
     assert not (tmp_path / "run").exists(), "nothing trained"
 
 
-def test_a_failed_upload_says_so_naming_the_repo(one_epoch, monkeypatch):
+def test_a_failed_upload_says_so_naming_the_repo(monkeypatch):
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     with pytest.raises(hub.ModelFileError, match=f"cannot publish to the Hub repo {PUSHED_REPO}: .*offline"):
-        hub.push_to_hub(PUSHED_REPO, one_epoch)
+        hub.push_to_hub(PUSHED_REPO, ROOT)  # the committed model.keras and reports/
 
 
 # --- The sha256 check ------------------------------------------------------------
@@ -193,17 +195,17 @@ except hub.ModelFileError as e:
     sys.exit(str(e))"""
 
 
-def test_cache_layout_is_the_librarys(tmp_path, one_epoch):
-    model = (one_epoch / "model.keras").read_bytes()
+def test_cache_layout_is_the_librarys(tmp_path):
+    model = (ROOT / "model.keras").read_bytes()
     cache_repo(tmp_path, PUSHED_REPO, {"model.keras": model, "reports/metrics.json": b"{}"})
     [repo] = huggingface_hub.scan_cache_dir(tmp_path / "hub").repos
     assert repo.repo_id == PUSHED_REPO and {"main"} == set(next(iter(repo.revisions)).refs)
     assert {f.file_name for f in next(iter(repo.revisions)).files} == {"model.keras", "metrics.json"}
 
 
-def test_model_is_pulled_from_the_hub_cache_offline(tmp_path, one_epoch):
-    files = {"model.keras": (one_epoch / "model.keras").read_bytes(),
-             "reports/metrics.json": (one_epoch / "reports" / "metrics.json").read_bytes()}
+def test_model_is_pulled_from_the_hub_cache_offline(tmp_path):
+    files = {"model.keras": (ROOT / "model.keras").read_bytes(),
+             "reports/metrics.json": (ROOT / "reports" / "metrics.json").read_bytes()}
     snapshot = cache_repo(tmp_path / "hf_home", PUSHED_REPO, files)
     env = hub_env(tmp_path / "hf_home", HF_HUB_OFFLINE="1", MODEL_REPO=PUSHED_REPO)
     result = run_python(FIND_MODEL, str(tmp_path), cwd=ROOT, env=env)
@@ -211,8 +213,8 @@ def test_model_is_pulled_from_the_hub_cache_offline(tmp_path, one_epoch):
     assert result.stdout.strip() == str(snapshot / "model.keras")
 
 
-def test_pulled_model_is_checked_against_its_report(tmp_path, one_epoch):
-    files = {"model.keras": (one_epoch / "model.keras").read_bytes(),
+def test_pulled_model_is_checked_against_its_report(tmp_path):
+    files = {"model.keras": (ROOT / "model.keras").read_bytes(),
              "reports/metrics.json": json.dumps({"model_sha256": "0" * 64}).encode()}
     cache_repo(tmp_path / "hf_home", PUSHED_REPO, files)
     result = run_python(FIND_MODEL, str(tmp_path), cwd=ROOT, env=hub_env(tmp_path / "hf_home", HF_HUB_OFFLINE="1",
