@@ -54,8 +54,8 @@ model = keras.saving.load_model(MODEL_PATH, safe_mode=True)  # safe_mode: no Pyt
 
 
 # Traced once for any batch size, so that a drawing costs no Python-level Keras work
-# (~0.7 ms where model.predict costs ~1.2 ms or more); one digit and a number's digits
-# take the same path.
+# (~0.7-1.4 ms, where model.predict costs ~40 ms and predict_on_batch ~1.2 ms); one digit
+# and a number's digits take the same path.
 @tf.function(input_signature=[tf.TensorSpec([None, preprocess.IMAGE_SIZE, preprocess.IMAGE_SIZE, 1], tf.float32)])
 def model_scores(digits):
     return model(digits, training=False)
