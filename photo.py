@@ -15,11 +15,15 @@ REGROW = 1.0  # ... then regrown under the image for this many windows' widths, 
 BOX_RESIDUAL = np.sqrt(8 / 9)  # the share of white noise's deviation left once a 3x3 mean is taken out
 NOISE_SIGMAS = 3  # ink fainter than the paper's level plus this many times its noise is noise
 STAND_OUT = 8  # the strongest ink (STRONG_INK) must be this many times the paper's noise, or nothing stands out
+QUANTUM = 1.0  # levels: the least noise a photo has, its rounding to whole levels (JPEG's smoothing can hide more)
 STRONG_INK = 99.9  # percentile: the digit's ink, not a lone outlier pixel (a thin digit covers ~0.3 % of a photo)
+AT_THE_EDGE = ("No digit found inside the photo: the only marks reach its edge (a shadow, the end of a ruled line, "
+               "or a digit cut off by the edge). Take it again with the whole digit in the picture and paper "
+               "all round it.")
 FAINT_INK = ("No digit found: no ink stands out from the paper. The photo may be blank, too dark or blurred "
              "(take it again in good light, the digit in focus), or hold only noise or scattered marks.")
 # Ruled and squared paper: thin straight lines that cross most of the image, two or more of them.
-MIN_LINED_SIDE = 200  # px: a smaller image is a crop of the digit, with no lines to take out
+MIN_SHEET_SIDE = 200  # px: a smaller image is a crop of the digit, with no lines or sheet's edge to take out
 LINE_LEVEL = 0.125  # a line's faint edges count from this share of the strongest ink (strokes from INK_THRESHOLD)
 LINE_SPAN = 0.5  # a line has marks along this share of its length in the image, more than a digit's stroke ...
 MIN_LINE_SHARE = 0.05  # ... and at least this share of the image's width (a line may run out at the top)
@@ -29,18 +33,27 @@ MIN_LINES = 2  # ruled paper has many lines; one long straight mark may be a dig
 MAX_LINE_WIDTH = 10  # px: a printed line, blurred, is no wider; a felt-tip's stroke may be
 DOWN, ACROSS = (MAX_LINE_WIDTH + 1, 1), (1, MAX_LINE_WIDTH + 1)  # (height, width): runs longer than a line is wide
 LINE_BAND = 9  # px: the band taken out along each line found, its anti-aliased and blurred edges included
+# A photo of a sheet shows paper all round the digit: marks that reach the photo's edge are what
+# the light and the lines leave there (a shadow's corner, a line's stub where it leaves the picture).
+EDGE_SCRAP = 0.02  # ... each covering less than this share of the photo; more is noise, or the desk (digit_mask)
+EDGE_SPECK = 8  # px: ... and longer than this; specks are noise's, left for digit_mask to count
+EDGE_FRINGE = 9  # px: their faint, blurred fringe is taken out with them
+
+
+class NoInk(ValueError):
+    """A photo holds no digit's ink; the message says why."""
 
 
 def photo_ink(grey):
     """An opaque uint8 greyscale image (a photo, a scan, MNIST) -> uint8 ink, 255 = stroke, whatever its
-    polarity; None when no ink stands out from the paper.
+    polarity. Raises NoInk when no ink stands out from the paper, or only at the photo's edge.
 
     The paper's level is estimated locally (paper_level), so that uneven light and shadows
     are paper, not ink; ink is how far a pixel departs from its paper, as a share of how far it
     could. Ink no stronger than the paper's own noise is dropped, ruled and squared lines
-    are taken out (ruled_lines), and what is left must stand out from the noise, or there is
-    no digit to read: None. An evenly lit image with no noise, MNIST's, reads as with one
-    global paper level.
+    are taken out (ruled_lines), and so are marks at the photo's edge (marks_at_the_edge); what
+    is left must stand out from the noise, or there is no digit to read. An evenly lit image
+    with no noise, MNIST's, reads as with one global paper level.
     """
     if np.median(grey) >= 128:  # dark ink on light paper: ink is brighter once inverted
         grey = cv2.bitwise_not(grey)
@@ -49,19 +62,24 @@ def photo_ink(grey):
     # and wider than paper_level's window is a bold stroke's ink, not paper.
     paper = np.minimum(paper_level(grey), level + DARKEST_PAPER * (255 - level))
     ink = (grey.astype(np.float32) - paper) / np.maximum(255 - paper, 1)
-    noise = noise_level(grey) / max(255 - float(np.median(paper)), 1)  # as a share of the paper, as the ink
+    span = max(255 - float(np.median(paper)), 1)  # noise as a share of the paper's span, as the ink
+    noise = noise_level(grey) / span
     if float(ink.max(initial=0)) * 255 < MIN_CONTRAST:
         if noise > 0:  # a photo of nothing, or too dark or blurred to see it
-            return None
+            raise NoInk(FAINT_INK)
         return np.zeros(grey.shape, np.uint8)  # a uniform image: nothing drawn
     ink = np.maximum(ink - NOISE_SIGMAS * noise, 0)
     lines = ruled_lines(ink)
     ink[lines] = 0
+    edge = marks_at_the_edge(ink)
+    ink[edge] = 0
     contrast = float(ink.max())
-    if contrast * 255 < MIN_CONTRAST and lines.any():  # lines only
+    if contrast * 255 < MIN_CONTRAST and edge.any():
+        raise NoInk(AT_THE_EDGE)
+    if contrast * 255 < MIN_CONTRAST and lines.any():  # a ruled or squared sheet, blank
         return np.zeros(grey.shape, np.uint8)
-    if contrast * 255 < MIN_CONTRAST or np.percentile(ink, STRONG_INK) < STAND_OUT * noise:
-        return None
+    if contrast * 255 < MIN_CONTRAST or np.percentile(ink, STRONG_INK) < STAND_OUT * max(noise, QUANTUM / span):
+        raise NoInk(FAINT_INK)
     return cv2.convertScaleAbs(ink, alpha=255.0 / contrast)
 
 
@@ -97,9 +115,9 @@ def ruled_lines(ink):
     nearly level or upright, that run across most of the image (LINE_SPAN). Where a digit's stroke
     crosses a line or runs along it, the ink there is thicker than a line, and is kept; a digit's
     straight strokes (a 1, the bar of a 7) are no lines: none is that long and that thin.
-    An image smaller than MIN_LINED_SIDE is a crop of the digit: no lines."""
+    An image smaller than MIN_SHEET_SIDE is a crop of the digit: no lines."""
     peak = float(ink.max(initial=0))
-    if min(ink.shape) < MIN_LINED_SIDE or peak == 0:
+    if min(ink.shape) < MIN_SHEET_SIDE or peak == 0:
         return np.zeros(ink.shape, bool)
     marks = (ink >= LINE_LEVEL * peak).astype(np.uint8)
     level, upright = line_band(marks), line_band(np.ascontiguousarray(marks.T)).T
@@ -109,6 +127,23 @@ def ruled_lines(ink):
     strokes = cv2.morphologyEx(marks & (1 - lines), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))  # no specks
     holes = cv2.morphologyEx(strokes, cv2.MORPH_CLOSE, np.ones((LINE_BAND + 2,) * 2, np.uint8))
     return (lines & (1 - holes)).astype(bool)  # where a stroke crosses a grid's crossing, it is whole again
+
+
+def marks_at_the_edge(ink):
+    """The pixels of the marks in an ink map that touch the photo's edge, no specks and not vast, their
+    fringe included (bool): no digit's, on a photo of a sheet (see EDGE_SCRAP). None in a crop
+    smaller than MIN_SHEET_SIDE: its digit may fill it."""
+    peak = float(ink.max(initial=0))
+    if min(ink.shape) < MIN_SHEET_SIDE or peak == 0:
+        return np.zeros(ink.shape, bool)
+    marks = (ink >= LINE_LEVEL * peak).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(marks)
+    at_edge = np.zeros(count, np.uint8)
+    at_edge[np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])] = 1
+    at_edge[0] = 0  # the paper
+    at_edge[stats[:, cv2.CC_STAT_AREA] >= EDGE_SCRAP * marks.size] = 0
+    at_edge[stats[:, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]].max(1) <= EDGE_SPECK] = 0
+    return cv2.dilate(at_edge[labels], np.ones((EDGE_FRINGE, EDGE_FRINGE), np.uint8)).astype(bool)
 
 
 def length_inside(left, right, width, height):

@@ -106,7 +106,8 @@ def ink_map(image):
     of the image that holds all its ink, and where that part's top-left corner lies in the image.
 
     A canvas with transparency is read by its alpha; an opaque image (a photo, a scan, MNIST)
-    by photo.photo_ink. Raises NotADigitError when no ink stands out from a photo's paper.
+    by photo.photo_ink. Raises NotADigitError when no ink stands out from a photo's paper, or only
+    at its edge.
     """
     if image.ndim == 3 and image.shape[2] in (2, 4):
         alpha_channel = image.shape[2] - 1
@@ -121,10 +122,10 @@ def ink_map(image):
         image = image[..., :-1]
     if image.ndim == 3:
         image = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.shape[2] == 3 else image[..., 0]
-    ink = photo.photo_ink(np.ascontiguousarray(image))
-    if ink is None:
-        raise NotADigitError(photo.FAINT_INK)
-    return ink, (0, 0)
+    try:
+        return photo.photo_ink(np.ascontiguousarray(image)), (0, 0)
+    except photo.NoInk as e:
+        raise NotADigitError(str(e)) from None
 
 
 def nonzero_box(image):
