@@ -35,7 +35,8 @@ DOWN, ACROSS = (MAX_LINE_WIDTH + 1, 1), (1, MAX_LINE_WIDTH + 1)  # (height, widt
 LINE_BAND = 9  # px: the band taken out along each line found, its anti-aliased and blurred edges included
 # A photo of a sheet shows paper all round the digit: marks that reach the photo's edge are what
 # the light and the lines leave there (a shadow's corner, a line's stub where it leaves the picture).
-EDGE_SCRAP = 0.02  # ... each covering less than this share of the photo; more is noise, or the desk (digit_mask)
+EDGE_SCRAP = 0.15  # ... each shorter than this share of the photo's side, or no wider than a line on average
+# (a line's end): a digit that a line left over joins to the edge is neither, and stays
 EDGE_SPECK = 8  # px: ... and longer than this; specks are noise's, left for digit_mask to count
 EDGE_FRINGE = 9  # px: their faint, blurred fringe is taken out with them
 
@@ -130,7 +131,7 @@ def ruled_lines(ink):
 
 
 def marks_at_the_edge(ink):
-    """The pixels of the marks in an ink map that touch the photo's edge, no specks and not vast, their
+    """The pixels of the marks in an ink map that touch the photo's edge, short or thin and no specks, their
     fringe included (bool): no digit's, on a photo of a sheet (see EDGE_SCRAP). None in a crop
     smaller than MIN_SHEET_SIDE: its digit may fill it."""
     peak = float(ink.max(initial=0))
@@ -141,8 +142,9 @@ def marks_at_the_edge(ink):
     at_edge = np.zeros(count, np.uint8)
     at_edge[np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])] = 1
     at_edge[0] = 0  # the paper
-    at_edge[stats[:, cv2.CC_STAT_AREA] >= EDGE_SCRAP * marks.size] = 0
-    at_edge[stats[:, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]].max(1) <= EDGE_SPECK] = 0
+    length = stats[:, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]].max(1)
+    thin = stats[:, cv2.CC_STAT_AREA] <= MAX_LINE_WIDTH * length
+    at_edge[((length >= EDGE_SCRAP * max(ink.shape)) & ~thin) | (length <= EDGE_SPECK)] = 0
     return cv2.dilate(at_edge[labels], np.ones((EDGE_FRINGE, EDGE_FRINGE), np.uint8)).astype(bool)
 
 

@@ -70,9 +70,11 @@ def test_a_blank_ruled_example_gives_no_digit():
     assert no_digit(str(EXAMPLES / "photo_ruled_blank.jpg"))
 
 
-def test_marks_only_at_the_photos_edge_are_no_digit_and_say_so():
+# A bold stub running off the left edge (a shadow's corner), and a long thin line's end.
+@pytest.mark.parametrize(("end", "width"), [((70, 320), 12), ((400, 330), 2)])
+def test_marks_only_at_the_photos_edge_are_no_digit_and_say_so(end, width):
     page = np.full((600, 600), 235, np.uint8)
-    cv2.line(page, (0, 300), (120, 330), 40, 12)  # a bold mark running off the left edge: a cut-off digit
+    cv2.line(page, (0, 300), end, 40, width)
     with pytest.raises(preprocess.NotADigitError, match="reach its edge"):
         preprocess.prepare(page)
 
@@ -80,6 +82,14 @@ def test_marks_only_at_the_photos_edge_are_no_digit_and_say_so():
 def test_a_digit_inside_the_photo_is_read_beside_marks_at_its_edge(classify):
     page = cv2.imread(str(EXAMPLES / "photo_ruled_7.jpg"), cv2.IMREAD_GRAYSCALE)
     cv2.line(page, (0, 40), (90, 60), 40, 12)  # a mark running off the photo, far from the 7
+    digit = preprocess.prepare(page)
+    assert int(np.argmax(classify(digit[np.newaxis])[0])) == 7
+
+
+def test_a_digit_that_a_grid_line_joins_to_the_edge_is_read(classify):
+    page = np.full((600, 600), 235, np.uint8)
+    cv2.polylines(page, [np.array([(250, 200), (370, 200), (300, 400)])], False, 40, 14)  # a bold 7
+    cv2.line(page, (0, 300), (335, 300), 40, 2)  # what is left of a grid line, from the edge to the 7
     digit = preprocess.prepare(page)
     assert int(np.argmax(classify(digit[np.newaxis])[0])) == 7
 
