@@ -35,8 +35,8 @@ DOWN, ACROSS = (MAX_LINE_WIDTH + 1, 1), (1, MAX_LINE_WIDTH + 1)  # (height, widt
 LINE_BAND = 9  # px: the band taken out along each line found, its anti-aliased and blurred edges included
 # A photo of a sheet shows paper all round the digit: marks that reach the photo's edge are what
 # the light and the lines leave there (a shadow's corner, a line's stub where it leaves the picture).
-EDGE_SCRAP = 0.15  # ... each shorter than this share of the photo's side, or no wider than a line on average
-# (a line's end): a digit that a line left over joins to the edge is neither, and stays
+EDGE_SCRAP = 0.15  # ... each shorter than this share of the photo's side, or no wider than a line (a line's end):
+# a digit that a line's leftover joins to the edge is neither, and stays
 EDGE_SPECK = 8  # px: ... and longer than this; specks are noise's, left for digit_mask to count
 EDGE_FRINGE = 9  # px: their faint, blurred fringe is taken out with them
 
@@ -79,7 +79,11 @@ def photo_ink(grey):
         raise NoInk(AT_THE_EDGE)
     if contrast * 255 < MIN_CONTRAST and lines.any():  # a ruled or squared sheet, blank
         return np.zeros(grey.shape, np.uint8)
-    if contrast * 255 < MIN_CONTRAST or np.percentile(ink, STRONG_INK) < STAND_OUT * max(noise, QUANTUM / span):
+    # Paper that is mostly one exact level was drawn, not photographed (a white canvas, a clean scan): no noise
+    # hides in it, and a hairline digit smaller than STRONG_INK's share of it still stands out.
+    drawn = np.count_nonzero(grey == round(level)) * 2 > grey.size
+    least_noise = 0 if drawn else QUANTUM / span
+    if contrast * 255 < MIN_CONTRAST or np.percentile(ink, STRONG_INK) < STAND_OUT * max(noise, least_noise):
         raise NoInk(FAINT_INK)
     return cv2.convertScaleAbs(ink, alpha=255.0 / contrast)
 
@@ -158,8 +162,10 @@ def length_inside(left, right, width, height):
 
 
 def thick(marks, run):
-    """The marks (0/1) in a run of more than MAX_LINE_WIDTH pixels along the run's direction: no line's."""
-    return cv2.morphologyEx(marks, cv2.MORPH_OPEN, np.ones(run, np.uint8))
+    """The marks (0/1) in a run of more than MAX_LINE_WIDTH pixels along the run's direction: no line's.
+    Beyond the image is paper: a line that the photo's edge cuts is no thicker for it."""
+    return cv2.morphologyEx(marks, cv2.MORPH_OPEN, np.ones(run, np.uint8), borderType=cv2.BORDER_CONSTANT,
+                            borderValue=0)
 
 
 def line_band(marks):

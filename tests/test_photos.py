@@ -101,11 +101,26 @@ def test_a_close_crop_keeps_its_digit_at_the_edge(classify):
     assert int(np.argmax(classify(digit[np.newaxis])[0])) == 1
 
 
+def test_a_hairline_digit_drawn_small_on_a_white_canvas_is_read(classify):
+    canvas = np.full((600, 600, 4), 255, np.uint8)  # opaque white: read as an image, not by its alpha
+    cv2.line(canvas, (300, 250), (300, 340), (0, 0, 0, 255), 1)  # a 1, 15 % of the canvas high, 1 px wide
+    digit = preprocess.prepare(canvas)
+    assert int(np.argmax(classify(digit[np.newaxis])[0])) == 1
+
+
 def test_a_dark_blurred_photo_gives_no_digit_in_words():
     blank = np.zeros((photos.SIDE, photos.SIDE), np.float32)
     photo, _ = photos.photograph(np.random.default_rng(0), blank, 60, gradient=True, camera=True, dark=True)
     with pytest.raises(preprocess.NotADigitError, match="too dark or blurred"):
         preprocess.prepare(photo)
+
+
+def test_a_line_that_the_photos_edge_cuts_is_a_ruled_line():
+    page = np.full((600, 600), 230, np.uint8)
+    for x in range(2, 600, 60):  # squared paper's upright lines, the first half outside the photo
+        cv2.line(page, (x, 0), (x, 599), 120, 8)
+    lines = photo.ruled_lines((230 - page.astype(np.float32)) / 230)  # the ink, as photo_ink finds it
+    assert lines[:, :4].all(), "the cut line is taken out as the others are"
 
 
 def test_a_long_thin_stroke_filling_a_crop_is_no_ruled_line():
