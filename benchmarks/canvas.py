@@ -74,13 +74,13 @@ def read(image):
 
 def top_k_hits(model, inputs, labels):
     """(top-1 hits, top-3 hits) per input; an input read() found no digit in (None) counts as a miss."""
-    read = [i for i, x in enumerate(inputs) if x is not None]
+    found = [i for i, x in enumerate(inputs) if x is not None]
     top1, top3 = np.zeros(len(inputs), bool), np.zeros(len(inputs), bool)
-    if read:
-        scores = model.predict(np.stack([inputs[i] for i in read]), batch_size=1024, verbose=0)
+    if found:
+        scores = model.predict(np.stack([inputs[i] for i in found]), batch_size=1024, verbose=0)
         ranked = np.argsort(-scores, axis=1)
-        top1[read] = ranked[:, 0] == labels[read]
-        top3[read] = (ranked[:, :3] == labels[read, None]).any(1)
+        top1[found] = ranked[:, 0] == labels[found]
+        top3[found] = (ranked[:, :3] == labels[found, None]).any(1)
     return top1, top3
 
 
