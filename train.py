@@ -49,6 +49,7 @@ VALIDATION_FRACTION = 0.15
 SEED = 2
 NUM_CLASSES = 10
 FILTERS = hub.REPORT_FILTERS  # the report's two convolutions: 16 and 64 filters
+CONVOLUTIONS = 1  # convolutions before each pooling: the report's one (2: VGG-style, the first of each 'same')
 RENDERINGS = 6  # canvases drawn per pen digit of the training writers
 SLANT = 0.3  # each drawing of a pen digit is sheared by up to this much (about 17 degrees) ...
 ASPECT = (0.8, 1.25)  # ... and made narrower or wider by this factor: writers do both
@@ -64,6 +65,8 @@ parser.add_argument("--seed", type=int, default=SEED)
 parser.add_argument("--data", help="folder of the four MNIST IDX files or a Keras-layout .npz (default: download)")
 parser.add_argument("--filters", type=int, nargs=2, default=FILTERS, metavar=("FIRST", "SECOND"),
                     help="filters of the two convolutions (the report's: 16 64)")
+parser.add_argument("--convolutions", type=int, choices=(1, 2), default=CONVOLUTIONS,
+                    help="convolutions before each pooling (the report's: 1; 2 stacks two 3x3, as VGG does)")
 parser.add_argument("--pendigits", type=Path, help="folder of the UCI pen digits (pendigits-orig.tra/.tes, "
                     "gzipped or not): also learn from real handwriting")
 parser.add_argument("--renderings", type=int, default=RENDERINGS, help="canvases drawn per training pen digit")
@@ -208,13 +211,21 @@ test_ds = dataset(datasets.scale_pixels(x_test), y_test, training=False)
 
 # --- Build the model -----------------------------------------------------------
 
+
+
+def convolution_block(filters):
+    """The report's 3x3 convolution and 2x2 pooling; with --convolutions 2, a 'same' 3x3 convolution before it
+    (the block's output keeps the report's size, so the dense layers do too)."""
+    extra = [keras.layers.Conv2D(filters, 3, padding="same", activation="relu")
+             for _ in range(args.convolutions - 1)]
+    return [*extra, keras.layers.Conv2D(filters, 3, activation="relu"), keras.layers.MaxPooling2D(2)]
+
+
 model = keras.Sequential(
     [
         keras.Input(shape=(preprocess.IMAGE_SIZE, preprocess.IMAGE_SIZE, 1)),
-        keras.layers.Conv2D(args.filters[0], 3, activation="relu"),
-        keras.layers.MaxPooling2D(2),
-        keras.layers.Conv2D(args.filters[1], 3, activation="relu"),
-        keras.layers.MaxPooling2D(2),
+        *convolution_block(args.filters[0]),
+        *convolution_block(args.filters[1]),
         keras.layers.Flatten(),
         keras.layers.Dropout(0.2),
         keras.layers.Dense(128, activation="relu"),
@@ -293,6 +304,7 @@ metrics = {
     "seed": args.seed,
     "augment": args.augment,
     "filters": list(args.filters),
+    "convolutions": args.convolutions,
     "test": {name: round(float(value), 5) for name, value in test_metrics.items()},
     "test_errors": int(len(y_test) - np.trace(confusion)),
     "test_size": int(len(y_test)),
