@@ -104,7 +104,7 @@ def model_card(metrics, repo_id):
 
 A small CNN that reads a handwritten digit: input a float32 (28, 28, 1) image in [0, 1],
 white strokes on black, centred like MNIST; output the ten digits' probabilities.
-{network(metrics.get("filters"))}
+{network(metrics.get("filters"), metrics.get("convolutions", 1))}
 ## Training
 
 ```bash
@@ -132,12 +132,17 @@ model = keras.saving.load_model(hf_hub_download("{repo_id}", "model.keras"), saf
     return ModelCard(f"---\n{data.to_yaml()}\n---\n{body}")
 
 
-def network(filters):
+def network(filters, convolutions=1):
     """The card's line on the network: the report's, or how this one differs from it."""
-    if not filters or tuple(filters) == REPORT_FILTERS:
+    changes = []
+    if filters and tuple(filters) != REPORT_FILTERS:
+        changes.append(f"convolutions of {filters[0]} and {filters[1]} filters where it has {REPORT_FILTERS[0]} and "
+                       f"{REPORT_FILTERS[1]}")
+    if convolutions == 2:
+        changes.append("two 3x3 convolutions before each pooling where it has one")
+    if not changes:
         return "The original student report's network: two convolutions (16 and 64 filters), three dense layers.\n"
-    return (f"The original student report's network with other convolutions: {filters[0]} and {filters[1]} filters "
-            f"where it has {REPORT_FILTERS[0]} and {REPORT_FILTERS[1]}.\n")
+    return f"The original student report's network with {'; and '.join(changes)}.\n"
 
 
 def real_handwriting(pen):

@@ -274,7 +274,8 @@ with tempfile.TemporaryDirectory() as tmp:
 
 if args.training:
     data = ROOT.parent / "shared" / "mnist"
-    recipe = ["--pendigits", str(ROOT.parent / "shared" / "pendigits"), "--augment", "--reduce-lr"]  # make train's
+    recipe = ["--pendigits", str(ROOT.parent / "shared" / "pendigits"), "--filters", "32", "64", "--convolutions", "2",
+              "--renderings", "12", "--augment", "--reduce-lr"]  # make train's
     with tempfile.TemporaryDirectory() as tmp:
         seconds = []
         for epochs in (1, 2):

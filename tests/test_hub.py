@@ -47,9 +47,12 @@ def test_model_card_holds_the_test_metrics_and_the_command(metrics, tmp_path):
 
 
 def test_the_card_says_when_the_network_is_not_the_reports(metrics):
-    assert "16 and 64 filters" in hub.model_card({**metrics, "filters": [16, 64]}, PUSHED_REPO).text
-    text = hub.model_card({**metrics, "filters": [32, 64]}, PUSHED_REPO).text
-    assert "other convolutions: 32 and 64 filters where it has 16 and 64" in text
+    assert "16 and 64 filters" in hub.model_card({**metrics, "filters": [16, 64], "convolutions": 1}, PUSHED_REPO).text
+    text = hub.model_card({**metrics, "filters": [32, 64], "convolutions": 1}, PUSHED_REPO).text
+    assert "with convolutions of 32 and 64 filters where it has 16 and 64." in text
+    text = hub.model_card({**metrics, "filters": [32, 64], "convolutions": 2}, PUSHED_REPO).text
+    assert ("with convolutions of 32 and 64 filters where it has 16 and 64; and two 3x3 convolutions before each "
+            "pooling where it has one." in text)
 
 
 def test_a_model_of_mnist_alone_has_no_pen_digits_on_its_card(metrics):
