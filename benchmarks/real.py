@@ -96,7 +96,7 @@ worst = min(by_writer, key=by_writer.get)
 print("\n| writer | " + " | ".join(str(w) for w in by_writer) + " |")
 print("|---" * (len(by_writer) + 1) + "|")
 print("| top-1 | " + " | ".join(f"{a:.1%}" for a in by_writer.values()) + " |")
-print(f"\nworst writer: {worst} at {by_writer[worst]:.2%}; "
+print(f"\nworst writer: {worst} at {by_writer[worst]:.2%}; the other writers: {top1[writers != worst].mean():.2%}; "
       f"{(~found).sum()} canvases found blank by prepare()")
 confusions = Counter(zip(labels[~top1], guess[~top1], strict=True)).most_common(8)
 print("\ncommonest misreadings: " + ", ".join(f"{t} as {'nothing' if g < 0 else g} ({n})" for (t, g), n in confusions))

@@ -42,6 +42,6 @@ def test_reports_describe_the_committed_file():
     metrics = json.loads((ROOT / "reports" / "metrics.json").read_text())
     assert metrics["model_sha256"] == hashlib.sha256(MODEL.read_bytes()).hexdigest()
     assert metrics["test_size"] == 10_000
-    # The report: 99.37 % and 99.94 %. Learning real writers costs MNIST ~0.15 points (99.29 %; issue 14 asks 99.4).
-    assert metrics["test"]["accuracy"] >= 0.992 and metrics["test"]["top3_accuracy"] >= 0.999
+    # The report: 99.37 % and 99.94 %. Learning real writers too, issue 14 asks 99.4 % (make train's: 99.48 %).
+    assert metrics["test"]["accuracy"] >= 0.994 and metrics["test"]["top3_accuracy"] >= 0.999
     assert metrics["pendigits"]["test_accuracy"] >= 0.98  # the 14 unseen writers (the MNIST-only model: ~0.93)
