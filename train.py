@@ -212,7 +212,6 @@ test_ds = dataset(datasets.scale_pixels(x_test), y_test, training=False)
 # --- Build the model -----------------------------------------------------------
 
 
-
 def convolution_block(filters):
     """The report's 3x3 convolution and 2x2 pooling; with --convolutions 2, a 'same' 3x3 convolution before it
     (the block's output keeps the report's size, so the dense layers do too)."""

@@ -57,12 +57,12 @@ PUSHED_REPO = "tester/digit-recognizer"
 
 @pytest.fixture(scope="session")
 def one_epoch(tmp_path_factory, fake_hub):
-    """`train.py --epochs 1` on the shipped samples (MNIST and pen digits), published with --push-to-hub to the
-    fake Hub: its --out."""
+    """`train.py --epochs 1` on the shipped samples (MNIST and pen digits), with make train's two convolutions a
+    block, published with --push-to-hub to the fake Hub: its --out."""
     out = tmp_path_factory.mktemp("run")
     env = hub_env(tmp_path_factory.mktemp("hf_home"), HF_ENDPOINT=fake_hub.url, HF_TOKEN="hf_test_token")
     result = run_train("--epochs", "1", "--data", str(SAMPLE), "--pendigits", str(PEN_SAMPLE), "--renderings", "2",
-                       "--out", str(out), "--push-to-hub", PUSHED_REPO, env=env)
+                       "--convolutions", "2", "--out", str(out), "--push-to-hub", PUSHED_REPO, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     return out
 

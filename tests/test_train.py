@@ -20,6 +20,15 @@ def test_one_epoch_writes_a_loadable_checkpoint(one_epoch, sample):
     np.testing.assert_allclose(np.sum(scores, axis=1), 1.0, rtol=1e-5)
 
 
+def test_convolutions_2_puts_a_size_keeping_convolution_before_each_of_the_reports(one_epoch):
+    model = keras.saving.load_model(one_epoch / "model.keras", safe_mode=True)
+    convolutions = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    # 28 -> 28 ('same') -> 26 -> pool 13 -> 13 ('same') -> 11 -> pool 5: the report's 5x5 reaches the dense layers.
+    assert [layer.output.shape[1:] for layer in convolutions] == [(28, 28, 16), (26, 26, 16), (13, 13, 64),
+                                                                   (11, 11, 64)]
+    assert json.loads((one_epoch / "reports" / "metrics.json").read_text())["convolutions"] == 2
+
+
 def test_one_epoch_writes_the_reports(one_epoch):
     reports = one_epoch / "reports"
     metrics = json.loads((reports / "metrics.json").read_text())
