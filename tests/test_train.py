@@ -117,7 +117,7 @@ def test_feedback_that_is_no_records_is_one_line(tmp_path):
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """Two-epoch runs on the MNIST sample: {name: its --out}; "again" repeats "augmented" exactly."""
-    args = {"augmented": ["--augment"], "again": ["--augment"], "plain": []}
+    args = {"augmented": ["--augment"], "again": ["--augment"], "plain": [], "ema": ["--augment", "--ema"]}
     outs = {}
     for name, extra in args.items():
         outs[name] = tmp_path_factory.mktemp(name)
@@ -163,3 +163,14 @@ def test_a_seed_reproduces_the_weights_and_augment_changes_them(runs):
                                for name in ("augmented", "again", "plain"))
     assert same_weights(augmented, again)
     assert not same_weights(augmented, plain)
+
+
+def test_ema_checkpoints_the_average_of_the_same_steps(runs):
+    ema = keras.saving.load_model(runs["ema"] / "checkpoints" / "model_epoch_01.keras", safe_mode=True)
+    last_step = weights(runs["augmented"] / "checkpoints" / "model_epoch_01.keras")
+    # SwapEMAWeights keeps the last step's weights in the optimizer's averages while the model holds the average.
+    kept_aside = [v.numpy() for v in ema.optimizer.variables if v.path.endswith("_average")]
+    assert len(kept_aside) == len(last_step)
+    for kept, trained in zip(kept_aside, last_step, strict=True):  # the same steps, but for the swaps' rounding
+        np.testing.assert_allclose(kept, trained, atol=1e-5)
+    assert max(np.abs(a - b).max() for a, b in zip(ema.get_weights(), last_step, strict=True)) > 1e-3
