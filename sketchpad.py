@@ -44,15 +44,6 @@ def rotate(strokes, angle):
     return [np.asarray(stroke, np.float32) @ rotation.T for stroke in strokes]
 
 
-def bend(strokes, amount):
-    """Unit strokes with their middle moved by -amount / 4 (x, y) and their edges at +-1/2 kept:
-    p + amount * (p**2 - 1/4). With amount[1] > 0 a 9's loop or a 4's bar comes higher and smaller,
-    as some writers place them; the points keep their order while |amount| < 1."""
-    amount = np.asarray(amount, np.float32)
-    return [np.asarray(stroke, np.float32) + amount * (np.asarray(stroke, np.float32) ** 2 - 0.25)
-            for stroke in strokes]
-
-
 def draw_path(canvas, strokes, centre, height, width=APP_BRUSH, colour=BLACK):
     """Draw unit strokes onto a canvas (RGBA, or one channel with a grey colour) with a round brush:
     scaled by `height` (their longer side, in pixels) about `centre`. Returns the canvas."""

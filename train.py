@@ -53,9 +53,6 @@ CONVOLUTIONS = 1  # convolutions before each pooling: the report's one (2: VGG-s
 RENDERINGS = 6  # canvases drawn per pen digit of the training writers
 SLANT = 0.3  # each drawing of a pen digit is sheared by up to this much (about 17 degrees) ...
 ASPECT = (0.8, 1.25)  # ... and made narrower or wider by this factor: writers do both
-# With --proportions, it is also bent (sketchpad.bend) by up to this much each way: its middle moves
-# up or down, left or right, by up to an eighth of its size, as writers place a 9's loop or a 4's bar.
-PROPORTIONS = 0.5
 EMA_MOMENTUM = 0.999  # --ema: the weights averaged over about the last 1,000 steps (a quarter of an epoch)
 VALIDATION_WRITERS = 4  # of the pen digits' 30 training writers, held out whole
 # A visitor's correction is real handwriting on this canvas, labelled by its writer, and rare beside
@@ -77,8 +74,6 @@ parser.add_argument("--renderings", type=int, default=RENDERINGS, help="canvases
 parser.add_argument("--out", type=Path, default=Path("."), help="where model.keras, reports/ and checkpoints/ go")
 parser.add_argument("--augment", action="store_true", help="random shifts, rotations, scales, shears, stroke widths")
 parser.add_argument("--reduce-lr", action="store_true", help="halve the learning rate when validation loss stalls")
-parser.add_argument("--proportions", action="store_true", help="also bend each training pen digit's proportions: "
-                    "loops and bars higher or lower, as other writers place them")
 parser.add_argument("--ema", action="store_true", help="validate, checkpoint and keep an exponential moving "
                     "average of the weights (Polyak averaging) rather than the last step's")
 parser.add_argument("--feedback", metavar="DIR_OR_REPO", help="also learn from visitors' corrections: a folder "
@@ -133,13 +128,9 @@ x_val, y_val = datasets.scale_pixels(x_train_all[val_idx]), y_train_all[val_idx]
 
 
 def reshaped(strokes, rng):
-    """A pen digit's strokes slanted and narrowed or widened at random, as another writer might write them
-    (and with --proportions, bent: loops and bars higher or lower)."""
+    """A pen digit's strokes slanted and narrowed or widened at random, as another writer might write them."""
     shape = np.array([[rng.uniform(*ASPECT), rng.uniform(-SLANT, SLANT)], [0, 1]], np.float32)
-    strokes = [stroke @ shape.T for stroke in strokes]
-    if args.proportions:
-        strokes = sketchpad.bend(strokes, rng.uniform(-PROPORTIONS, PROPORTIONS, 2))
-    return sketchpad.unit_strokes(strokes)
+    return sketchpad.unit_strokes([stroke @ shape.T for stroke in strokes])
 
 
 def drawn(digits, renderings, rng, reshape=True):

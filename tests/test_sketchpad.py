@@ -29,21 +29,6 @@ def test_unit_strokes_are_centred_with_their_longer_side_one():
     np.testing.assert_allclose(np.concatenate(strokes), [(-0.25, -0.5), (0.25, -0.5), (0.0, 0.5)])
 
 
-def test_bend_moves_a_digits_middle_and_keeps_its_edges():
-    # A 1 with points at its ends, its middle and a quarter down, and a bar across its middle.
-    stem = np.array([(0.0, -0.5), (0.0, -0.25), (0.0, 0.0), (0.0, 0.5)])
-    bar = np.array([(-0.5, 0.0), (0.5, 0.0)])
-    bent_stem, bent_bar = sketchpad.bend([stem, bar], (0.0, 0.4))
-    # y + 0.4 (y**2 - 1/4): the ends stay, the middle rises by 0.1, the quarter by 0.4 * 3/16.
-    np.testing.assert_allclose(bent_stem, [(0.0, -0.5), (0.0, -0.325), (0.0, -0.1), (0.0, 0.5)], atol=1e-6)
-    np.testing.assert_allclose(bent_bar, [(-0.5, -0.1), (0.5, -0.1)], atol=1e-6)  # the bar rises with it
-    bent_bar, = sketchpad.bend([bar], (-0.4, 0.0))  # and sideways: the ends stay, x is 0 nowhere between
-    np.testing.assert_allclose(bent_bar, [(-0.5, 0.0), (0.5, 0.0)], atol=1e-6)
-    line = np.stack([np.linspace(-0.5, 0.5, 101)] * 2, axis=1)
-    for amount in (-0.9, 0.9):  # the points keep their order
-        assert (np.diff(sketchpad.bend([line], (amount, amount))[0], axis=0) > 0).all()
-
-
 @pytest.mark.parametrize("width", [6, 28, 44])
 def test_the_brush_is_as_wide_as_asked(width):
     canvas = sketchpad.draw_path(sketchpad.blank_canvas(), VERTICAL, (300, 300), 400, width)
