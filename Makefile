@@ -16,7 +16,7 @@ test: $(VENV)/installed
 
 train: $(VENV)/installed
 	$(BIN)/python train.py --data $(DATA) --pendigits $(PENDIGITS) --filters 32 64 --convolutions 2 --renderings 12 \
-		--augment --reduce-lr --epochs 30
+		--augment --reduce-lr --ema --epochs 30
 
 benchmarks: $(VENV)/installed  # the README's figures: about 45 minutes on 2 cores
 	$(BIN)/python benchmarks/real.py

@@ -1,7 +1,7 @@
 """Train the report's CNN on MNIST, and on real handwriting, and write model.keras and reports/.
 
     python train.py --data ../shared/mnist --pendigits ../shared/pendigits --filters 32 64 --convolutions 2 \
-        --renderings 12 --augment --reduce-lr --epochs 30   # the committed checkpoint (make train)
+        --renderings 12 --augment --reduce-lr --ema --epochs 30   # the committed checkpoint (make train)
     python train.py --data ../shared/mnist              # the report's plain recipe (the defaults)
     python train.py                                     # MNIST downloaded by Keras
     python train.py ... --push-to-hub <user>/<repo>     # then publish it on the Hub
