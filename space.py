@@ -2,11 +2,12 @@
 
     python space.py <user>/<name> [--model-repo <user>/<model>] [--feedback-repo <user>/<dataset>]
 
-The files follow rules, not a list: app.py and the modules of this folder it imports (directly or
-through one another), the example images app.py's EXAMPLE_GLOBS name, the images README.md shows,
-README.md, requirements.txt, .gitattributes, and model.keras with reports/ unless the Space pulls
-the model from --model-repo. Nothing else goes up: not .venv/, checkpoints/, feedback/, screenshots/
-or caches, and not tests/ or benchmarks/ (the Space runs neither, and every commit restarts it).
+The files follow rules, not a list: app.py and the modules of this folder it imports (directly
+or through one another), the examples app.py's EXAMPLE_GLOBS name, the files README.md shows or
+links to (its images, benchmarks/README.md), README.md, requirements.txt, .gitattributes, and
+model.keras with reports/ unless the Space pulls the model from --model-repo. Nothing else goes up:
+not .venv/, checkpoints/, feedback/, screenshots/ or caches, and not tests/, train.py or the
+benchmarks' scripts: the Space runs none of them, and every commit to a Space restarts it.
 Files on the Space that the rules no longer name are deleted in the same commit; a run with
 nothing changed makes no commit (huggingface_hub leaves unchanged files out, and an empty commit).
 """
@@ -28,7 +29,7 @@ ROOT = Path(__file__).parent
 APP = "app.py"
 ALWAYS = ("README.md", "requirements.txt", ".gitattributes")
 EXAMPLES_NAME = "EXAMPLE_GLOBS"  # app.py's literal {name: (glob, ...)} of the example files it shows
-README_IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")  # ![alt](path)
+README_LINK = re.compile(r"\]\(([^)\s#]+)")  # [text](path) and ![alt](path)
 TOKEN_PAGE = "https://huggingface.co/settings/tokens"
 
 
@@ -64,15 +65,15 @@ def example_files(folder):
     raise SpaceError(f"{APP} has no {EXAMPLES_NAME}: the examples to upload cannot be told")
 
 
-def readme_images(folder):
-    """The files of folder that README.md shows as images."""
-    links = README_IMAGE.findall((folder / "README.md").read_text())
+def readme_links(folder):
+    """The files of folder that README.md shows or links to: the Space's page shows README.md."""
+    links = README_LINK.findall((folder / "README.md").read_text())
     return {link for link in links if "://" not in link and (folder / link).is_file()}
 
 
 def space_files(folder, with_model=True):
     """What the Space runs with: paths relative to folder, sorted."""
-    files = local_modules(folder) | example_files(folder) | readme_images(folder) | set(ALWAYS)
+    files = local_modules(folder) | example_files(folder) | readme_links(folder) | set(ALWAYS)
     if with_model:
         files |= {hub.MODEL_FILE, *(p.relative_to(folder).as_posix() for p in (folder / "reports").iterdir()
                                     if p.is_file())}
