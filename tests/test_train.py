@@ -174,3 +174,62 @@ def test_ema_checkpoints_the_average_of_the_same_steps(runs):
     for kept, trained in zip(kept_aside, last_step, strict=True):  # the same steps, but for the swaps' rounding
         np.testing.assert_allclose(kept, trained, atol=1e-5)
     assert max(np.abs(a - b).max() for a, b in zip(ema.get_weights(), last_step, strict=True)) > 1e-3
+
+
+# --- "Not a digit": the eleventh class, learnt from a trained model -------------------------
+
+
+@pytest.fixture(scope="module")
+def not_digits_run(tmp_path_factory, one_epoch, sample):
+    """train.py --not-digits on the Omniglot sample and 20 doodles, from the one-epoch model (--init) at a learning
+    rate of 0, so that the weights stay what --init set; with a "Not a digit" record and a 3 as feedback."""
+    from conftest import OMNIGLOT_SAMPLE
+
+    _, (x_test, y_test) = sample
+    records = tmp_path_factory.mktemp("not-a-digit-feedback")
+    store = feedback.Store(records, "sha")
+    for label, image in [(feedback.NOT_A_DIGIT, x_test[0]), (3, x_test[y_test == 3][0])]:
+        store.save(image, datasets.scale_pixels(image[np.newaxis])[0], label, np.full(11, 1 / 11), "a session")
+    out = tmp_path_factory.mktemp("not-digits-run")
+    result = run_train("--epochs", "1", "--data", str(SAMPLE), "--convolutions", "2", "--not-digits",
+                       str(OMNIGLOT_SAMPLE), "--doodles", "20", "--init", str(one_epoch / "model.keras"),
+                       "--learning-rate", "0", "--feedback", str(records), "--out", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out
+
+
+def test_init_keeps_the_trained_digits_and_the_eleventh_class_starts_silent(not_digits_run, one_epoch):
+    trained, learnt = weights(one_epoch / "model.keras"), weights(not_digits_run / "model.keras")
+    assert all(np.array_equal(a, b) for a, b in zip(trained[:-2], learnt[:-2], strict=True))  # every layer but the last
+    kernel, bias = learnt[-2:]
+    assert kernel.shape == (64, 11)
+    np.testing.assert_array_equal(kernel[:, :10], trained[-2])
+    np.testing.assert_array_equal(bias[:10], trained[-1])
+    assert not kernel[:, 10].any() and bias[10] < -3  # no weight: "not a digit" is never the answer at first
+
+
+def test_not_digits_are_counted_in_metrics(not_digits_run, one_epoch):
+    metrics = json.loads((not_digits_run / "reports" / "metrics.json").read_text())
+    assert metrics["classes"] == 11
+    assert metrics["init"]["sha256"] == hub.sha256(one_epoch / "model.keras")
+    # The sample's six training-alphabet drawings and 20 doodles, each drawn twice (--not-digits' renderings); a few
+    # drawings of many pieces (a sun's rays) are refused by prepare(), as the app refuses them before the model.
+    assert (6 + 20) * 2 - 4 <= metrics["not_digits"]["training_drawings"] <= (6 + 20) * 2
+    assert metrics["not_digits"]["held_out_size"] == 38  # the sample's Greek and Tagalog drawings
+    assert metrics["feedback"]["per_digit"] == {str(d): int(d in (3, feedback.NOT_A_DIGIT)) for d in range(11)}
+    assert len(metrics["confusion_matrix"]) == 11
+    card = str(hub.model_card(metrics, "tester/digit-recognizer"))
+    assert 'then an eleventh: "not a digit"' in card
+    assert f'{metrics["not_digits"]["held_out_flagged"]:.2%}** are\nanswered "not a digit"' in card
+
+
+def test_without_not_digits_a_not_a_digit_record_is_left_out(tmp_path, sample):
+    _, (x_test, _) = sample
+    store = feedback.Store(tmp_path / "records", "sha")
+    for label, image in [(feedback.NOT_A_DIGIT, x_test[0]), (7, x_test[0][::-1])]:
+        store.save(image, datasets.scale_pixels(image[np.newaxis])[0], label, np.full(10, 0.1), "a session")
+    result = run_train("--epochs", "1", "--data", str(SAMPLE), "--feedback", str(tmp_path / "records"),
+                       "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((tmp_path / "reports" / "metrics.json").read_text())
+    assert metrics["classes"] == 10 and metrics["feedback"]["used"] == 1
