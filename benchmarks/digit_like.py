@@ -33,9 +33,10 @@ rng = np.random.default_rng(0)
 
 
 def prepared(strokes_list):
+    """Each drawing prepared as the app prepares it; one prepare() finds blank (a dot) is an empty 28x28."""
     images = [preprocess.prepare(sketchpad.random_drawing(rng, sketchpad.unit_strokes(s), brush=sketchpad.APP_BRUSH))
               for s in strokes_list]
-    return np.stack([image[..., 0] for image in images])
+    return np.stack([np.zeros((preprocess.IMAGE_SIZE,) * 2) if image is None else image[..., 0] for image in images])
 
 
 def blurred(images):
