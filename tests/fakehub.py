@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class FakeHub:
     def __init__(self):
         self.created = []  # repo ids, in order
+        self.visibility = {}  # repo id -> "private" or "public" as created; None: not said, and the Hub makes it public
         self.validated = []  # README.md texts sent to /api/validate-yaml
         self.commits = []  # {"repo_type", "repo_id", "summary", "files": {path: bytes}}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -41,6 +42,7 @@ class FakeHub:
                     request = json.loads(body)
                     repo_id = f"{request['organization']}/{request['name']}"
                     hub.created.append(repo_id)
+                    hub.visibility[repo_id] = request.get("visibility")
                     return self.reply({"url": f"{hub.url}/{repo_id}"})
                 if path == "/api/validate-yaml":
                     hub.validated.append(json.loads(body)["content"])
