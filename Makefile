@@ -6,7 +6,7 @@ DATA ?= ../shared/mnist
 PENDIGITS ?= ../shared/pendigits
 OMNIGLOT ?= ../shared/omniglot
 
-.PHONY: run test train benchmarks
+.PHONY: run test train benchmarks space
 
 run: $(VENV)/installed
 	$(BIN)/python app.py
@@ -32,6 +32,11 @@ benchmarks: $(VENV)/installed  # the README's figures: about 45 minutes on 2 cor
 	$(BIN)/python benchmarks/photos.py
 	$(BIN)/python benchmarks/not_digits.py
 	$(BIN)/python benchmarks/latency.py --training
+
+space: $(VENV)/installed  # SPACE=<user>/<name>, and MODEL_REPO=, FEEDBACK_REPO= when given (space.py)
+	$(if $(SPACE),,$(error give the Space: make space SPACE=<user>/<name>))
+	$(BIN)/python space.py $(SPACE) $(if $(MODEL_REPO),--model-repo $(MODEL_REPO)) \
+		$(if $(FEEDBACK_REPO),--feedback-repo $(FEEDBACK_REPO))
 
 $(VENV)/installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import huggingface_hub
 import pytest
@@ -234,12 +235,22 @@ def test_model_not_in_the_cache_offline_is_a_clear_error(tmp_path):
     assert last.startswith(f"cannot fetch model.keras from the Hub repo {PUSHED_REPO}: ")
 
 
-def test_a_repo_the_hub_does_not_hold_is_a_one_line_error(tmp_path, fake_hub):
+def test_the_published_model_is_downloaded_and_checked(tmp_path, fake_hub, one_epoch):
+    """MODEL_REPO names the repo train.py --push-to-hub published to the fake Hub: fetched into the Hub cache."""
     result = run_python(FIND_MODEL, str(tmp_path), cwd=ROOT, env=hub_env(tmp_path / "hf_home", HF_ENDPOINT=fake_hub.url,
                                                       MODEL_REPO=PUSHED_REPO))
+    assert result.returncode == 0, result.stderr[-3000:]
+    path = Path(result.stdout.strip())
+    assert path.is_relative_to(tmp_path / "hf_home") and path.read_bytes() == (one_epoch / "model.keras").read_bytes()
+
+
+def test_a_repo_the_hub_does_not_hold_is_a_one_line_error(tmp_path, fake_hub):
+    missing = "tester/never-published"
+    result = run_python(FIND_MODEL, str(tmp_path), cwd=ROOT, env=hub_env(tmp_path / "hf_home", HF_ENDPOINT=fake_hub.url,
+                                                      MODEL_REPO=missing))
     assert result.returncode != 0
     [line] = result.stderr.strip().splitlines()
-    assert line.startswith(f"cannot fetch model.keras from the Hub repo {PUSHED_REPO}: 404 ")
+    assert line.startswith(f"cannot fetch model.keras from the Hub repo {missing}: 404 ")
     assert "Repository Not Found" in line
 
 

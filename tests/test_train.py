@@ -4,7 +4,8 @@ import json
 import keras
 import numpy as np
 import pytest
-from conftest import PEN_SAMPLE, SAMPLE, run_train
+from conftest import PEN_SAMPLE, SAMPLE, hub_env, run_train
+from huggingface_hub import HfApi
 
 import datasets
 import feedback
@@ -71,21 +72,25 @@ def test_bad_data_is_one_line_not_a_traceback(tmp_path):
 
 SAID_TO_BE = 3  # every record says its 0 is a 3: a label no MNIST digit teaches, so its effect shows
 FEEDBACK_ZEROS = 20
+FEEDBACK_REPO = "tester/feedback-to-train-on"  # a dataset repo on the fake Hub; no model repo has this id there
 
 
 @pytest.fixture(scope="module")
-def feedback_run(tmp_path_factory, sample):
-    """train.py on the MNIST sample plus a folder of 21 records (20 zeros from the test half labelled 3, one of
-    them sent twice): (its --out, the records' 28x28 pixels)."""
+def feedback_run(tmp_path_factory, sample, fake_hub):
+    """train.py on the MNIST sample plus 21 records (20 zeros from the test half labelled 3, one of them sent
+    twice) pushed to a Hub dataset repo as the app pushes them, `--feedback <its id>`: (its --out, the records'
+    28x28 pixels)."""
     _, (x_test, y_test) = sample
     zeros = x_test[y_test == 0][:FEEDBACK_ZEROS]
     records = tmp_path_factory.mktemp("feedback")
     store = feedback.Store(records, "sha", session_limit=FEEDBACK_ZEROS + 1)
     for zero in [*zeros, zeros[0]]:
         store.save(zero, datasets.scale_pixels(zero[np.newaxis])[0], SAID_TO_BE, np.full(10, 0.1), "a session")
+    HfApi(endpoint=fake_hub.url, token="hf_test_token").upload_folder(repo_id=FEEDBACK_REPO, repo_type="dataset",
+                                                                      folder_path=records)
     out = tmp_path_factory.mktemp("feedback-run")
-    result = run_train("--epochs", "8", "--data", str(SAMPLE), "--feedback", str(records), "--feedback-weight", "5",
-                       "--out", str(out))
+    result = run_train("--epochs", "8", "--data", str(SAMPLE), "--feedback", FEEDBACK_REPO, "--feedback-weight", "5",
+                       "--out", str(out), env=hub_env(tmp_path_factory.mktemp("hf_home"), HF_ENDPOINT=fake_hub.url))
     assert result.returncode == 0, result.stderr[-3000:]
     return out, zeros
 
@@ -94,6 +99,7 @@ def test_feedback_records_are_counted_in_metrics_and_the_model_card(feedback_run
     out, _ = feedback_run
     metrics = json.loads((out / "reports" / "metrics.json").read_text())
     used = metrics["feedback"]
+    assert used["source"] == FEEDBACK_REPO  # downloaded from the dataset repo
     assert (used["records"], used["duplicates"], used["used"], used["weight"]) == (21, 1, 20, 5)
     assert used["per_digit"] == {str(d): FEEDBACK_ZEROS if d == SAID_TO_BE else 0 for d in range(10)}
     assert "20 digits that visitors of the app drew" in str(hub.model_card(metrics, "tester/digit-recognizer"))
