@@ -28,6 +28,15 @@ TILE_GAP = 1  # pixels between feature maps
 TILE_SCALE = 3  # each feature map's pixel shown this many pixels wide (a gallery smooths what it enlarges)
 GAP_GREY = 128
 NOTHING_TO_EXPLAIN = "Nothing to explain yet: draw a digit from 0 to 9."
+# A panel follows the drawing only while it is open: the image's change clicks its hidden refresh button
+# then, in the browser, so that a closed panel costs no request at all.
+REFRESH_IF_OPEN = """() => {
+  for (const id of %s) {
+    const button = document.querySelector('#' + id);
+    const content = button && button.closest('[data-testid="accordion-content"]');
+    if (content && content.checkVisibility()) button.click();
+  }
+}"""
 
 
 def legend(top, runner_up):
@@ -60,6 +69,7 @@ class Explainer:
         self.kernel, self.bias = scores.kernel, scores.bias
         self._evidence = tf.function(self._gradient_times_input, input_signature=[
             tf.TensorSpec([None, preprocess.IMAGE_SIZE, preprocess.IMAGE_SIZE, 1], tf.float32)])
+        self.evidence(np.zeros((1, preprocess.IMAGE_SIZE, preprocess.IMAGE_SIZE, 1), np.float32))  # traced now, once
 
     def _gradient_times_input(self, digits):
         with tf.GradientTape() as tape:
@@ -112,6 +122,29 @@ class Explainer:
         layers = self.feature_maps(digit)
         return [(render_feature_maps(maps), f"Convolution {number} of {len(layers)}: {maps.shape[2]} maps "
                  f"of {maps.shape[0]}×{maps.shape[1]}") for number, (_, maps) in enumerate(layers, 1)]
+
+
+def add_panels(explainer, source, name, **event_options):
+    """Inside a gr.Blocks: the "Why?" and "Inside the network" accordions, closed, explaining the image of
+    `source` (a Sketchpad or an Image) while open. name: the elements' ids' prefix; event_options: for
+    the events that read `source` (preprocess=False for an upload; api_name and api_visibility for "Why?")."""
+    with gr.Accordion("Why?", open=False) as why_panel:
+        evidence = gr.Image(label="What made it this digit (the 28×28 it saw)", format="png", interactive=False,
+                            height=224, elem_id=f"{name}-why", elem_classes="model-view")
+        why_legend = gr.Markdown()
+        why_refresh = gr.Button(visible="hidden", elem_id=f"{name}-why-refresh")
+    with gr.Accordion("Inside the network", open=False) as inside_panel:
+        gr.Markdown("What each convolution's filters respond to in this drawing: bright where a filter fires.")
+        sheets = gr.Gallery(label="Feature maps", columns=1, object_fit="contain", format="png",
+                            elem_id=f"{name}-inside", elem_classes="model-view")
+        inside_refresh = gr.Button(visible="hidden", elem_id=f"{name}-inside-refresh")
+    event_options.setdefault("api_visibility", "private")
+    quiet = dict(show_progress="hidden", trigger_mode="always_last", preprocess=event_options.pop("preprocess", True))
+    why_panel.expand(explainer.why, source, [evidence, why_legend], **quiet, **event_options)
+    why_refresh.click(explainer.why, source, [evidence, why_legend], **quiet, api_visibility="private")
+    inside_panel.expand(explainer.inside, source, sheets, **quiet, api_visibility="private")
+    inside_refresh.click(explainer.inside, source, sheets, **quiet, api_visibility="private")
+    source.change(None, js=REFRESH_IF_OPEN % [f"{name}-why-refresh", f"{name}-inside-refresh"])
 
 
 def _prepared(image):
