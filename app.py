@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 import answers
+import explanation
 import feedback
 import hub
 import preprocess
@@ -73,6 +74,7 @@ def classify_digits(digits):
 
 
 classify_digits(np.zeros((1, preprocess.IMAGE_SIZE, preprocess.IMAGE_SIZE, 1), np.float32))  # trace it at start-up
+explainer = explanation.Explainer(model)  # the "Why?" and "Inside the network" panels
 
 FEEDBACK_DIR = Path(os.environ.get(feedback.FOLDER_ENV, HERE / "feedback"))
 feedback_pusher = feedback.start_pushing(FEEDBACK_DIR)  # None: the records stay local
@@ -337,6 +339,7 @@ with gr.Blocks(title="Digit Recognizer") as demo:
                 thanks = gr.Markdown()
                 view = gr.Image(label="What the model saw (28×28)", format="png", interactive=False,
                                 height=PREVIEW_SIZE, elem_classes="model-view")
+                explanation.add_panels(explainer, sketch, "draw")
     with gr.Tab("Upload"):
         with gr.Row(equal_height=False):
             with gr.Column():
@@ -347,6 +350,9 @@ with gr.Blocks(title="Digit Recognizer") as demo:
                 photo_hint = gr.Markdown()
                 photo_view = gr.Image(label="What the model saw (28×28)", format="png", interactive=False,
                                       height=PREVIEW_SIZE, elem_classes="model-view")
+                # /explain: callable by programs (README), but no MCP tool: its answer is a picture for a person.
+                explanation.add_panels(explainer, photo, "upload", preprocess=False, api_name="explain",
+                                       api_visibility="undocumented")
     with gr.Tab("Number") as number_tab:
         number_sketch = drawing_pad("Write a number: digits side by side", "number-sketchpad", NUMBER_CANVAS,
                                     NUMBER_BRUSH)
