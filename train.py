@@ -367,6 +367,7 @@ metrics = {
     "test": {name: round(float(value), 5) for name, value in test_metrics.items()},
     "test_errors": int(len(y_test) - np.trace(confusion)),
     "test_size": int(len(y_test)),
+    "training_size": int(len(y_train)),  # every digit trained on each epoch, feedback repeats included
     "training": {name: round(float(values[best_epoch - 1]), 5) for name, values in history.history.items()
                  if not name.startswith("val_")},
     "validation": {name[4:]: round(float(values[best_epoch - 1]), 5) for name, values in history.history.items()
