@@ -1,6 +1,7 @@
 """Digit Recognizer: draw a digit and see the model's top five as you draw.
 
-Data path: drawing -> preprocess.prepare (centred 28x28) -> model (classify_digits) -> top-5 -> Label.
+Data path: drawing -> preprocess.prepare (centred 28x28) -> model (classify_digits) -> top-5 -> Label,
+whose top entry is "not a digit" when the model's eleventh class wins (answers.py).
 A number: drawing -> splitting.split_number (digits left to right, one batched model call) -> "2026".
 A correction: the digit clicked + the drawing -> the same path -> feedback.Store (a record on disk).
 """
@@ -15,6 +16,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+import answers
+import explanation
 import feedback
 import hub
 import preprocess
@@ -27,7 +30,7 @@ EXAMPLE_GLOBS = {"digit": ("examples/digit_*.png", "examples/photo_*_[0-9].jpg")
                  "number": ("examples/photo_*_number_*.jpg",)}
 EXAMPLES = [str(path) for pattern in EXAMPLE_GLOBS["digit"] for path in sorted(HERE.glob(pattern))]
 NUMBER_EXAMPLES = [str(path) for pattern in EXAMPLE_GLOBS["number"] for path in sorted(HERE.glob(pattern))]
-TOP_CLASSES = 5
+TOP_CLASSES = answers.TOP_CLASSES
 CANVAS_SIZE = 600  # square, in canvas pixels
 BRUSH_SIZE = 28  # canvas pixels: a felt-tip on a 600-pixel canvas
 PREVIEW_SIZE = 224  # CSS pixels: the 28x28 model input shown 8x, with hard pixel edges
@@ -44,7 +47,9 @@ QUEUE_SIZE = 128  # waiting requests, all events together
 NUMBER_CANVAS = (1200, 400)  # width, height in canvas pixels: room for six digits
 NUMBER_BRUSH = 20  # canvas pixels
 EMPTY_NUMBER_HINT = "Nothing written yet: write a number, its digits side by side."
-THANKS = "Thank you: kept as a {digit}. Draw the next one."
+THANKS = "Thank you: kept as {what}. Draw the next one."
+DIGIT_BUTTONS = [str(d) for d in range(10)]
+NOT_A_DIGIT_BUTTON = "Not a digit"
 
 # --- The model, checked and loaded once at start-up ------------------------------
 
@@ -64,11 +69,12 @@ def model_scores(digits):
 
 
 def classify_digits(digits):
-    """Prepared digits (N, 28, 28, 1) -> (N, 10) probabilities."""
+    """Prepared digits (N, 28, 28, 1) -> (N, 11) probabilities: the ten digits', then "not a digit"'s."""
     return model_scores(digits).numpy()
 
 
 classify_digits(np.zeros((1, preprocess.IMAGE_SIZE, preprocess.IMAGE_SIZE, 1), np.float32))  # trace it at start-up
+explainer = explanation.Explainer(model)  # the "Why?" and "Inside the network" panels
 
 FEEDBACK_DIR = Path(os.environ.get(feedback.FOLDER_ENV, HERE / "feedback"))
 feedback_pusher = feedback.start_pushing(FEEDBACK_DIR)  # None: the records stay local
@@ -76,13 +82,12 @@ feedback_store = feedback.Store(FEEDBACK_DIR, hub.sha256(MODEL_PATH), feedback_p
 
 
 def probabilities(digit):
-    """A prepared (28, 28, 1) digit -> {"0": p0, ..., "9": p9}."""
-    scores = classify_digits(digit[np.newaxis])[0]
-    return {str(label): float(p) for label, p in enumerate(scores)}
+    """A prepared (28, 28, 1) digit -> {"0": p0, ..., "9": p9, "not a digit": p}."""
+    return answers.probabilities(classify_digits(digit[np.newaxis])[0])
 
 
 def predict(image):
-    """Any image prepare() accepts -> {digit: probability} for all ten digits; {} if blank."""
+    """Any image prepare() accepts -> {class: probability} for the ten digits and "not a digit"; {} if blank."""
     digit = preprocess.prepare(image)
     return {} if digit is None else probabilities(digit)
 
@@ -110,7 +115,8 @@ def read_drawing(image):
     """A drawing or photo -> (top-5 Label, the model's view, hint).
 
     A scribble that is no digit is explained in the hint beside the canvas, not in a
-    pop-up at every stroke; input that cannot be read at all is an error.
+    pop-up at every stroke; so is a drawing the model finds is not a digit (or not yet:
+    a 4's first stroke); input that cannot be read at all is an error.
     """
     try:
         digit = preprocess.prepare(image)
@@ -120,11 +126,18 @@ def read_drawing(image):
         raise explain(e) from None
     if digit is None:
         return None, None, EMPTY_HINT
-    return probabilities(digit), model_view(digit), ""
+    scores = probabilities(digit)
+    return scores, model_view(digit), answers.NOT_A_DIGIT_HINT if is_not_a_digit(scores) else ""
+
+
+def is_not_a_digit(scores):
+    """A Label's value -> whether "not a digit" leads it."""
+    return max(scores, key=scores.get) == answers.NOT_A_DIGIT
 
 
 def tell_the_digit(drawing, digit, request: gr.Request):
-    """The visitor clicks the digit they drew (a correction, or a confirmation): keep the drawing with it.
+    """The visitor clicks the digit they drew, or "Not a digit" (a correction, or a confirmation): keep the
+    drawing with it.
 
     Only this click saves anything; a blank or not-a-digit drawing, or one past feedback.Store's
     caps, is refused with a message and the canvas kept.
@@ -135,12 +148,13 @@ def tell_the_digit(drawing, digit, request: gr.Request):
         raise explain(e) from None
     if prepared is None:
         raise gr.Error(EMPTY_HINT, title="Nothing to keep")
-    label = int(digit) if str(digit).isdecimal() else None  # the button's text; the store refuses all but 0-9
+    # the button's text; the store refuses all but 0-9 and NOT_A_DIGIT
+    label = feedback.NOT_A_DIGIT if digit == NOT_A_DIGIT_BUTTON else int(digit) if digit in DIGIT_BUTTONS else None
     try:
         feedback_store.save(drawing, prepared, label, classify_digits(prepared[np.newaxis])[0], request.session_hash)
     except feedback.Refused as e:
         raise gr.Error(str(e), title="Not kept") from None
-    return THANKS.format(digit=label)
+    return THANKS.format(what="not a digit" if label == feedback.NOT_A_DIGIT else f"a {label}")
 
 
 # The upload events skip Gradio's own image decoding (preprocess=False): prepare() opens
@@ -155,14 +169,15 @@ def classify(upload):
     (PNG, JPEG or WebP, up to 20 MB). It is cropped to the ink, scaled and centred as MNIST's digits
     were before the model reads it. For several digits written side by side, use read_number. An
     image with no single digit in it (noise, a painted-over canvas), or no image, is refused with
-    an error that says why.
+    an error that says why. A drawing that is no digit (a letter, a sign, a doodle) is answered with the
+    label "not a digit"; its confidences still list the digits' scores.
 
     Args:
         upload: the image of one digit, as a URL or a file uploaded to this app.
 
     Returns:
-        the five likeliest digits, best first: {"label": "7", "confidences": [{"label": "7", "confidence": 0.99}, ...]}
-        or {} when the image is blank
+        the five likeliest classes, best first: {"label": "7", "confidences": [{"label": "7", "confidence": 0.99},
+        ...]}; "label" is "not a digit" when the image holds no digit; {} when the image is blank
     """
     try:
         digit = preprocess.prepare(upload)
@@ -177,7 +192,9 @@ def show_model_view(upload):
         digit = preprocess.prepare(upload)
     except preprocess.ImageError as e:
         return None, str(e)  # classify shows it as an error too
-    return (None, BLANK_PHOTO_HINT) if digit is None else (model_view(digit), "")
+    if digit is None:
+        return None, BLANK_PHOTO_HINT
+    return model_view(digit), answers.NOT_A_DIGIT_PHOTO_HINT if is_not_a_digit(probabilities(digit)) else ""
 
 
 def read_sketch_image(file, flatten_on_white=False):
@@ -196,38 +213,18 @@ def read_sketch_image(file, flatten_on_white=False):
         raise explain(e) from None
 
 
-def digit_details(digit, scores):
-    """One digit of a number -> its top 5 (as a Label's value), its box in the image and whether it touched."""
-    top = np.argsort(scores)[::-1][:TOP_CLASSES]
-    return {
-        "label": str(top[0]),
-        "confidences": [{"label": str(label), "confidence": float(scores[label])} for label in top],
-        "box": dict(zip(("x", "y", "width", "height"), digit.box, strict=True)),
-        "touching": digit.touching,
-    }
-
-
-def touching_hint(details):
-    """Which digits were cut apart, in words; "" when none touched."""
-    cut = [str(place) for place, detail in enumerate(details, 1) if detail["touching"]]
-    if not cut:
-        return ""
-    return (f"Digits {', '.join(cut[:-1])} and {cut[-1]} (from the left) touched: they were cut apart where "
-            "the ink is thinnest. If they are misread, leave a gap between them.")
-
-
 def show_number(digits):
     """splitting.split_number's digits -> (the number, per-digit details, the crops the model saw,
     each digit's top 5, hint)."""
     if not digits:
         return "", [], None, None, EMPTY_NUMBER_HINT
-    details = [digit_details(digit, scores) for digit, scores in digits]
-    number = "".join(detail["label"] for detail in details)
+    details = [answers.digit_details(digit, scores) for digit, scores in digits]
+    number = answers.number_text(details)
     crops = [(model_view(digit.image), f"{place}: {detail['label']}")
              for place, ((digit, _), detail) in enumerate(zip(digits, details, strict=True), 1)]
     top5 = [[place, *(f"{c['label']}  {c['confidence']:.1%}" for c in detail["confidences"])]
             for place, detail in enumerate(details, 1)]
-    return number, details, crops, top5, touching_hint(details)
+    return number, details, crops, top5, answers.number_hint(details)
 
 
 def read_number(image):
@@ -235,17 +232,18 @@ def read_number(image):
 
     The digits are found left to right, two that touch are cut apart where the ink is thinnest,
     and each is read by the same CNN as classify (in one batched call). Signs, decimal points and
-    commas are not read.
+    commas are not read: a mark that is not a digit is "?" in the number, and "not a digit" in its details.
 
     Args:
         image: the image of the number (PNG, JPEG or WebP, up to 20 MB), as a URL or a file uploaded to this app.
 
     Returns:
-        the number as a string of digits ("" when the image is blank)
-        per digit, left to right: {"label", "confidences" (its top 5), "box" (x, y, width, height), "touching"}
+        the number as a string of digits, "?" for a mark that is no digit ("" when the image is blank)
+        per digit, left to right: {"label" (a digit, or "not a digit"), "confidences" (its top 5),
+        "box" (x, y, width, height), "touching"}
         the 28x28 crops the model read
         each digit's top 5 as a table
-        a hint in words (which digits touched and were cut apart), or ""
+        a hint in words (which marks are no digit, which digits touched and were cut apart), or ""
     """
     try:
         digits = splitting.split_number(image, classify_digits)
@@ -336,10 +334,12 @@ with gr.Blocks(title="Digit Recognizer") as demo:
                 hint = gr.Markdown(EMPTY_HINT)
                 gr.Markdown(f"**Wrong? Tell it.** Click the digit you drew, or confirm a right reading. {kept_line()}")
                 with gr.Row(elem_id="tell-the-digit"):
-                    digit_buttons = [gr.Button(str(d), size="sm", min_width=28) for d in range(10)]
+                    digit_buttons = [gr.Button(d, size="sm", min_width=28) for d in DIGIT_BUTTONS]
+                digit_buttons.append(gr.Button(NOT_A_DIGIT_BUTTON, size="sm", elem_id="not-a-digit"))
                 thanks = gr.Markdown()
                 view = gr.Image(label="What the model saw (28×28)", format="png", interactive=False,
                                 height=PREVIEW_SIZE, elem_classes="model-view")
+                explanation.add_panels(explainer, sketch, "draw")
     with gr.Tab("Upload"):
         with gr.Row(equal_height=False):
             with gr.Column():
@@ -350,6 +350,9 @@ with gr.Blocks(title="Digit Recognizer") as demo:
                 photo_hint = gr.Markdown()
                 photo_view = gr.Image(label="What the model saw (28×28)", format="png", interactive=False,
                                       height=PREVIEW_SIZE, elem_classes="model-view")
+                # /explain: callable by programs (README), but no MCP tool: its answer is a picture for a person.
+                explanation.add_panels(explainer, photo, "upload", preprocess=False, api_name="explain",
+                                       api_visibility="undocumented")
     with gr.Tab("Number") as number_tab:
         number_sketch = drawing_pad("Write a number: digits side by side", "number-sketchpad", NUMBER_CANVAS,
                                     NUMBER_BRUSH)

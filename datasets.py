@@ -1,9 +1,12 @@
-"""The data sets training and the benchmarks read: MNIST, and the UCI pen digits (real handwriting).
+"""The data sets training and the benchmarks read: MNIST, the UCI pen digits (real handwriting), and
+Omniglot's handwritten characters (things that are not digits).
 
 MNIST: the four original IDX files, a Keras-layout .npz, or Keras' own download.
 Pen digits: 10,992 digits written by 44 people with a stylus on a tablet screen
 (E. Alpaydin and F. Alimoglu, UCI Machine Learning Repository, 1996, CC BY 4.0), as
 UNIPEN text: each digit's label, its writer and its pen strokes.
+Omniglot: 4,840 characters of 8 alphabets drawn by 20 people each as pen strokes (B. M. Lake,
+R. Salakhutdinov and J. B. Tenenbaum, Science 2015, MIT licence), read from its zip as it is.
 """
 
 import gzip
@@ -16,6 +19,18 @@ import numpy as np
 from preprocess import IMAGE_SIZE
 
 PEN_BOX = 500  # the tablet's box around each pen digit, in tablet pixels; its y points up
+OMNIGLOT_ZIP = "omniglot-strokes.zip"
+# Whole alphabets that training never sees: benchmarks/not_digits.py measures "not a digit" on them.
+OMNIGLOT_HELD_OUT = ("Greek", "Tagalog")
+# Characters that look like digits, measured (benchmarks/digit_like.py): at least half of their 20 drawings lie as
+# close to a real digit as 90 % of real digits do. Neither taught as "not a digit" nor counted as one.
+OMNIGLOT_DIGIT_LIKE = frozenset({
+    ("Balinese", 5), ("Early_Aramaic", 2), ("Early_Aramaic", 3), ("Early_Aramaic", 4), ("Early_Aramaic", 6),
+    ("Early_Aramaic", 11), ("Early_Aramaic", 12), ("Early_Aramaic", 14), ("Early_Aramaic", 16),
+    ("Early_Aramaic", 17), ("Early_Aramaic", 20), ("Greek", 4), ("Greek", 9), ("Greek", 15),
+    ("Japanese_(katakana)", 24), ("Korean", 1), ("Korean", 5), ("Korean", 21), ("Korean", 22), ("Korean", 33),
+    ("Latin", 6), ("Latin", 9), ("Latin", 12), ("Latin", 15), ("Latin", 17), ("Latin", 19), ("Latin", 20),
+})
 PENDIGITS_FILES = {"train": "pendigits-orig.tra", "test": "pendigits-orig.tes"}  # writers apart: 30 and 14
 
 IDX_FILES = {
@@ -158,3 +173,66 @@ def pendigits_file(folder, split):
         if (folder / name).exists():
             return folder / name
     raise DataError(f"{folder / (PENDIGITS_FILES[split] + '.gz')}: missing (nor found uncompressed)")
+
+
+# --- Omniglot ----------------------------------------------------------------------
+
+
+class Character(NamedTuple):
+    """One drawing of an Omniglot character."""
+
+    alphabet: str
+    character: int  # its number within the alphabet
+    drawer: int  # 1 to 20; the same number is not the same person across characters
+    strokes: list  # float32 (N, 2) arrays of pen points (x, y), image coordinates (y down)
+
+
+def parse_omniglot(text):
+    """One Omniglot stroke file ("x,y,time" lines, BREAK after each stroke; y up) -> strokes, y down."""
+    strokes, points = [], []
+    for line in text.splitlines():
+        line = line.strip()
+        if line == "BREAK":
+            if points:
+                strokes.append(np.array(points, np.float32))
+            points = []
+        elif line and line != "START":
+            x, y, _ = line.split(",")
+            points.append([float(x), -float(y)])
+    return strokes
+
+
+def load_omniglot(path, alphabets=None):
+    """Omniglot's zip of stroke files (<alphabet>/character<NN>/<id>_<drawer>.txt) -> [Character], sorted by
+    name; only the named alphabets if given."""
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = sorted(n for n in archive.namelist() if n.endswith(".txt"))
+            files = {n: archive.read(n).decode("ascii") for n in names
+                     if alphabets is None or n.split("/")[0] in alphabets}
+    except (OSError, zipfile.BadZipFile, UnicodeDecodeError) as e:
+        raise DataError(f"{path}: cannot read ({e})") from None
+    characters = []
+    for name, text in files.items():
+        try:
+            alphabet, character, drawing = name.split("/")
+            strokes = parse_omniglot(text)
+            drawer = int(drawing.removesuffix(".txt").split("_")[1])
+            number = int(character.removeprefix("character"))
+        except ValueError:
+            raise DataError(f"{path}: {name} is not an Omniglot stroke file") from None
+        if strokes:
+            characters.append(Character(alphabet, number, drawer, strokes))
+    if not characters:
+        raise DataError(f"{path}: no Omniglot drawings in it" + (f" of {sorted(alphabets)}" if alphabets else ""))
+    return characters
+
+
+def omniglot_file(folder):
+    """The Omniglot stroke zip in a folder (../shared/omniglot), or the path itself if it is the zip."""
+    path = Path(folder)
+    path = path if path.suffix == ".zip" else path / OMNIGLOT_ZIP
+    if not path.exists():
+        raise DataError(f"{path}: missing")
+    return path

@@ -1,8 +1,8 @@
 """What visitors tell the app: a drawing and the digit they say it is, kept as a record for training.
 
 A record is two PNGs (the strokes, cropped to the ink; the 28x28 the model saw) and one line
-of a JSON Lines file (the digit chosen, the model's top 5, the model file's sha256, the UTC
-time). Nothing about the visitor is kept. The folder is $FEEDBACK_DIR (default feedback/);
+of a JSON Lines file (the digit chosen, or NOT_A_DIGIT for "Not a digit", the model's top 5, the
+model file's sha256, the UTC time). Nothing about the visitor is kept. The folder is $FEEDBACK_DIR (default feedback/);
 with $FEEDBACK_REPO naming a Hub dataset repo and a token, huggingface_hub.CommitScheduler
 also pushes it there every PUSH_MINUTES. train.py --feedback reads the records back.
 """
@@ -23,6 +23,7 @@ import numpy as np
 from huggingface_hub import CommitScheduler, get_token
 from huggingface_hub.errors import HFValidationError
 
+import answers
 import hub
 import preprocess
 
@@ -32,6 +33,8 @@ IMAGES = "images"  # the folder's subfolder of PNGs
 RECORDS_GLOB = "records-*.jsonl"  # one file per app process: a restarted Space never overwrites a pushed one
 PUSH_MINUTES = 5  # CommitScheduler's period: a commit every few minutes, never one per click
 TOP_CLASSES = 5
+NOT_A_DIGIT = 10  # the label a record keeps when the visitor says the drawing is not a digit
+LABELS = range(11)  # the digits 0-9, and NOT_A_DIGIT
 # A canvas digit's strokes PNG is 5-40 kB (600x600 canvas, 28-pixel brush); the largest image the
 # app reads is reduced to 1024 on a side, whose ink crop stays under this unless it is noise.
 MAX_RECORD_BYTES = 256 * 1024
@@ -68,8 +71,9 @@ def digit_png(digit):
 
 
 def top5(scores):
-    """(10,) probabilities -> the five likeliest digits, as a Label's confidences."""
-    return [{"label": str(d), "confidence": float(scores[d])} for d in np.argsort(scores)[::-1][:TOP_CLASSES]]
+    """(10,) or (11,) probabilities -> the five likeliest classes, as a Label's confidences."""
+    return [{"label": answers.class_name(int(d)), "confidence": float(scores[d])}
+            for d in np.argsort(scores)[::-1][:TOP_CLASSES]]
 
 
 def start_pushing(folder):
@@ -105,10 +109,10 @@ class Store:
 
     def save(self, drawing, digit, label, scores, session):
         """Keep one record: the drawing (anything preprocess.read_ink takes), the (28, 28, 1) digit prepared from
-        it, the digit 0-9 the visitor chose, the model's (10,) scores; `session` is the browser session's hash,
-        used for the rate limit only. Returns the record written; raises Refused."""
-        if label not in range(10):
-            raise Refused("Pick a digit from 0 to 9.")
+        it, the digit 0-9 the visitor chose (or NOT_A_DIGIT), the model's scores; `session` is the browser
+        session's hash, used for the rate limit only. Returns the record written; raises Refused."""
+        if label not in LABELS:
+            raise Refused("Pick a digit from 0 to 9, or Not a digit.")
         record_id = uuid.uuid4().hex
         pictures = {f"{IMAGES}/{record_id}.png": strokes_png(drawing),
                     f"{IMAGES}/{record_id}-28x28.png": digit_png(digit)}
@@ -171,7 +175,7 @@ def read_records(folder):
                 pixels = cv2.imread(str(path.parent / record["digit"]), cv2.IMREAD_GRAYSCALE)
             except (ValueError, KeyError, TypeError):
                 continue
-            if pixels is not None and pixels.shape == (preprocess.IMAGE_SIZE,) * 2 and record.get("label") in range(10):
+            if pixels is not None and pixels.shape == (preprocess.IMAGE_SIZE,) * 2 and record.get("label") in LABELS:
                 records.append({**record, "pixels": pixels})
     return records
 

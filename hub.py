@@ -103,7 +103,8 @@ def model_card(metrics, repo_id):
 # {data.model_name}
 
 A small CNN that reads a handwritten digit: input a float32 (28, 28, 1) image in [0, 1],
-white strokes on black, centred like MNIST; output the ten digits' probabilities.
+white strokes on black, centred like MNIST; output the ten digits' probabilities{
+    ', then an eleventh: "not a digit"' if metrics.get("classes") == 11 else ""}.
 {network(metrics.get("filters"), metrics.get("convolutions", 1))}
 ## Training
 
@@ -128,7 +129,7 @@ from huggingface_hub import hf_hub_download
 
 model = keras.saving.load_model(hf_hub_download("{repo_id}", "model.keras"), safe_mode=True)
 ```
-{real_handwriting(metrics.get("pendigits"))}{visitor_feedback(metrics.get("feedback"))}{CREDITS}"""
+{real_handwriting(metrics.get("pendigits"))}{not_a_digit(metrics.get("not_digits"))}{visitor_feedback(metrics.get("feedback"))}{CREDITS}"""
     return ModelCard(f"---\n{data.to_yaml()}\n---\n{body}")
 
 
@@ -143,6 +144,22 @@ def network(filters, convolutions=1):
     if not changes:
         return "The original student report's network: two convolutions (16 and 64 filters), three dense layers.\n"
     return f"The original student report's network with {'; and '.join(changes)}.\n"
+
+
+def not_a_digit(figures):
+    """The model card's section on the eleventh class, when the model learnt it."""
+    if not figures:
+        return ""
+    pen = "" if figures["pen_test_flagged"] is None else f", the pen digits' {figures['pen_test_flagged']:.2%}"
+    return f"""
+## Not a digit
+
+Also trained on {figures["training_drawings"]:,} drawings that are not digits (Omniglot's characters of six
+alphabets, and drawn shapes, signs, scribbles and letters), as an eleventh class. Of
+{figures["held_out_size"]:,} characters of two alphabets it never saw, **{figures["held_out_flagged"]:.2%}** are
+answered "not a digit"; of real digits, MNIST test's {figures["mnist_test_flagged"]:.2%}{pen}.
+Omniglot: Brenden M. Lake, Ruslan Salakhutdinov and Joshua B. Tenenbaum (2015), MIT License.
+"""
 
 
 def real_handwriting(pen):

@@ -13,6 +13,7 @@ import numpy as np
 from preprocess import NotADigitError, centre_digit, digit_mask, read_ink
 
 # A number: digits written in a row. Sizes are fractions of the line's height (its tallest digit).
+DIGITS = 10  # the first ten probabilities are the digits'; an eleventh is "not a digit"
 MAX_DIGITS = 12  # the longest number read; noise has more pieces than 12 digits
 OVERLAP_SHARE = 0.5  # strokes sharing half the narrower one's columns are one digit (the two strokes of a 4)
 PART_HEIGHT = 0.4  # ink flatter than this (a 5's flag, a 7's bar) ...
@@ -38,12 +39,14 @@ class Digit(NamedTuple):
 
 
 def split_number(image, classify):
-    """A number written in a row (anything read_ink takes) -> [(Digit, its 10 probabilities)] left to right.
+    """A number written in a row (anything read_ink takes) -> [(Digit, its probabilities)] left to right.
 
     [] if blank. Each run of ink is one digit (its strokes grouped by stroke_groups), or, if it
     is wide, perhaps two that touch: then it is also cut at each of its thinnest columns, and
-    the reading whose least sure digit is the surest wins (one digit when none is surer).
-    classify: prepared digits (N, 28, 28, 1) -> (N, 10) probabilities; called once, with every
+    the reading whose least sure digit is the surest wins (one digit when none is surer); a piece that
+    reads as "not a digit" (an eleventh probability, if the model has one) counts as unsure, so a pair
+    of touching digits is not kept whole because the pair looks like no digit.
+    classify: prepared digits (N, 28, 28, 1) -> (N, 10 or 11) probabilities; called once, with every
     candidate digit of the image in one batch.
     Raises TooManyDigitsError for more than MAX_DIGITS digits.
     """
@@ -68,7 +71,7 @@ def split_number(image, classify):
     chosen = []
     for ways in readings:
         candidates = [[next(scored) for _ in way] for way in ways]
-        chosen += max(candidates, key=lambda way: min(float(scores.max()) for _, scores in way))
+        chosen += max(candidates, key=lambda way: min(float(scores[:DIGITS].max()) for _, scores in way))
     if len(chosen) > MAX_DIGITS:
         raise TooManyDigitsError(f"This row holds {len(chosen)} digits, and at most {MAX_DIGITS} are read. "
                                  "Write a shorter number, or send it in parts.")

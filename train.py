@@ -6,11 +6,19 @@
     python train.py                                     # MNIST downloaded by Keras
     python train.py ... --push-to-hub <user>/<repo>     # then publish it on the Hub
     python train.py ... --feedback feedback/            # also learn from visitors' corrections (app.py)
+    python train.py ... --not-digits ../shared/omniglot --init digits.keras   # an 11th class: "not a digit"
 
 --pendigits adds the UCI pen digits (real stylus handwriting): each digit of the training
 file's writers is drawn RENDERINGS times as the app's Sketchpad would hold it and prepared by
 preprocess.prepare(), as the app feeds the model. VALIDATION_WRITERS of those writers are
 held out whole for validation; the test file's 14 other writers are only evaluated.
+
+--not-digits adds an 11th class, "not a digit": Omniglot's handwritten characters (all but the
+OMNIGLOT_HELD_OUT alphabets, which only benchmarks/not_digits.py reads, and but the characters
+measured to look like digits, datasets.OMNIGLOT_DIGIT_LIKE) and doodles.py's shapes, signs, scribbles
+and letters, drawn on the canvas as the pen digits are. --init starts from a trained model's weights
+(its ten digit outputs kept; the new class's output starts silent): make train first trains the
+digits, then teaches the eleventh class from there.
 
 --feedback adds the records the app keeps when a visitor clicks the digit they drew
 (feedback.py): a folder of them, or the Hub dataset repo they are pushed to. Each 28x28 is
@@ -36,6 +44,7 @@ from huggingface_hub import snapshot_download
 from huggingface_hub.errors import HFValidationError
 
 import datasets
+import doodles
 import feedback
 import hub
 import preprocess
@@ -47,7 +56,8 @@ BATCH_SIZE = 32
 LEARNING_RATE = 0.001
 VALIDATION_FRACTION = 0.15
 SEED = 2
-NUM_CLASSES = 10
+NUM_DIGITS = 10
+NOT_A_DIGIT = 10  # --not-digits: the eleventh class
 FILTERS = hub.REPORT_FILTERS  # the report's two convolutions: 16 and 64 filters
 CONVOLUTIONS = 1  # convolutions before each pooling: the report's one (2: VGG-style, the first of each 'same')
 RENDERINGS = 6  # canvases drawn per pen digit of the training writers
@@ -55,6 +65,9 @@ SLANT = 0.3  # each drawing of a pen digit is sheared by up to this much (about 
 ASPECT = (0.8, 1.25)  # ... and made narrower or wider by this factor: writers do both
 EMA_MOMENTUM = 0.999  # --ema: the weights averaged over about the last 1,000 steps (a quarter of an epoch)
 VALIDATION_WRITERS = 4  # of the pen digits' 30 training writers, held out whole
+NOT_DIGIT_RENDERINGS = 2  # canvases drawn per Omniglot training character drawing
+DOODLES = 12_000  # doodles.py drawings in the training set (an eighth as many more for validation)
+VALIDATION_DRAWERS = range(18, 21)  # of Omniglot's 20 drawers per character, these validate
 # A visitor's correction is real handwriting on this canvas, labelled by its writer, and rare beside
 # 51,000 MNIST digits: each counts as this many of them.
 FEEDBACK_WEIGHT = 5
@@ -62,6 +75,7 @@ FEEDBACK_WEIGHT = 5
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument("--epochs", type=int, default=EPOCHS)
 parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE)
 parser.add_argument("--seed", type=int, default=SEED)
 parser.add_argument("--data", help="folder of the four MNIST IDX files or a Keras-layout .npz (default: download)")
 parser.add_argument("--filters", type=int, nargs=2, default=FILTERS, metavar=("FIRST", "SECOND"),
@@ -76,6 +90,10 @@ parser.add_argument("--augment", action="store_true", help="random shifts, rotat
 parser.add_argument("--reduce-lr", action="store_true", help="halve the learning rate when validation loss stalls")
 parser.add_argument("--ema", action="store_true", help="validate, checkpoint and keep an exponential moving "
                     "average of the weights (Polyak averaging) rather than the last step's")
+parser.add_argument("--not-digits", type=Path, metavar="OMNIGLOT", help="folder of omniglot-strokes.zip: learn an "
+                    "11th class, 'not a digit', from its characters and doodles.py's drawings")
+parser.add_argument("--doodles", type=int, default=DOODLES, help="--not-digits: doodles.py drawings to learn")
+parser.add_argument("--init", type=Path, metavar="MODEL", help="start from this trained model's weights")
 parser.add_argument("--feedback", metavar="DIR_OR_REPO", help="also learn from visitors' corrections: a folder "
                     "of the app's feedback records, or the Hub dataset repo they are pushed to")
 parser.add_argument("--feedback-weight", type=int, default=FEEDBACK_WEIGHT,
@@ -105,6 +123,10 @@ try:
     if args.pendigits:
         pen_train = datasets.load_pendigits(datasets.pendigits_file(args.pendigits, "train"))
         pen_test = datasets.load_pendigits(datasets.pendigits_file(args.pendigits, "test"))
+    if args.not_digits:
+        omniglot = [c for c in datasets.load_omniglot(datasets.omniglot_file(args.not_digits))
+                    if c.alphabet not in datasets.OMNIGLOT_HELD_OUT
+                    and (c.alphabet, c.character) not in datasets.OMNIGLOT_DIGIT_LIKE]
     if args.feedback:
         records = feedback_records(args.feedback)
     if args.push_to_hub:
@@ -133,18 +155,26 @@ def reshaped(strokes, rng):
     return sketchpad.unit_strokes([stroke @ shape.T for stroke in strokes])
 
 
-def drawn(digits, renderings, rng, reshape=True):
-    """Pen digits -> (x, y): each drawn `renderings` times on a canvas as a visitor might draw it
+def drawn(drawings, renderings, rng, reshape=True):
+    """(label, strokes) pairs -> (x, y): each drawn `renderings` times on a canvas as a visitor might draw it
     (sketchpad.random_drawing; reshaped, for training), then prepared as the app prepares a drawing."""
     images, labels = [], []
-    for digit in digits:
-        strokes = sketchpad.unit_strokes(digit.strokes)
+    for label, strokes in drawings:
+        strokes = sketchpad.unit_strokes(strokes)
         for _ in range(renderings):
-            image = preprocess.prepare(sketchpad.random_drawing(rng, reshaped(strokes, rng) if reshape else strokes))
+            canvas = sketchpad.random_drawing(rng, reshaped(strokes, rng) if reshape else strokes)
+            try:
+                image = preprocess.prepare(canvas)
+            except preprocess.NotADigitError:  # a drawing of many pieces the app refuses before the model
+                continue
             if image is not None:
                 images.append(image)
-                labels.append(digit.label)
+                labels.append(label)
     return np.stack(images), np.array(labels)
+
+
+def pen(digits):
+    return [(digit.label, digit.strokes) for digit in digits]
 
 
 if args.pendigits:
@@ -153,15 +183,31 @@ if args.pendigits:
     val_writers = set(rng.choice(writers, VALIDATION_WRITERS, replace=False).tolist())
     print(f"pen digits: drawing {args.renderings} canvases of each of {len(pen_train)} training digits; "
           f"writers {sorted(val_writers)} held out for validation")
-    x_pen, y_pen = drawn([d for d in pen_train if d.writer not in val_writers], args.renderings, rng)
-    x_pen_val, y_pen_val = drawn([d for d in pen_train if d.writer in val_writers], args.renderings, rng, False)
-    x_pen_test, y_pen_test = drawn(pen_test, 1, np.random.default_rng(args.seed + 1), False)
+    x_pen, y_pen = drawn(pen([d for d in pen_train if d.writer not in val_writers]), args.renderings, rng)
+    x_pen_val, y_pen_val = drawn(pen([d for d in pen_train if d.writer in val_writers]), args.renderings, rng, False)
+    x_pen_test, y_pen_test = drawn(pen(pen_test), 1, np.random.default_rng(args.seed + 1), False)
     pen_test_writers = np.array([digit.writer for digit in pen_test])
     x_train, y_train = np.concatenate([x_train, x_pen]), np.concatenate([y_train, y_pen])
     x_val, y_val = np.concatenate([x_val, x_pen_val]), np.concatenate([y_val, y_pen_val])
 
+if args.not_digits:
+    rng = np.random.default_rng(args.seed + 2)
+    doodled = [(NOT_A_DIGIT, doodles.random_doodle(rng)[1]) for _ in range(args.doodles)]
+    doodled_val = [(NOT_A_DIGIT, doodles.random_doodle(rng)[1]) for _ in range(args.doodles // 8)]
+    x_not, y_not = drawn([(NOT_A_DIGIT, c.strokes) for c in omniglot if c.drawer not in VALIDATION_DRAWERS] + doodled,
+                         NOT_DIGIT_RENDERINGS, rng)
+    x_not_val, y_not_val = drawn([(NOT_A_DIGIT, c.strokes) for c in omniglot if c.drawer in VALIDATION_DRAWERS]
+                                 + doodled_val, 1, rng, False)
+    print(f"not a digit: {len(y_not)} drawings of {len({(c.alphabet, c.character) for c in omniglot})} Omniglot "
+          f"characters and {args.doodles} doodles; {len(y_not_val)} for validation")
+    x_train, y_train = np.concatenate([x_train, x_not]), np.concatenate([y_train, y_not])
+    x_val, y_val = np.concatenate([x_val, x_not_val]), np.concatenate([y_val, y_not_val])
+NUM_CLASSES = NUM_DIGITS + bool(args.not_digits)
+
 if args.feedback:
     feedback_used, feedback_duplicates = feedback.unique_records(records)
+    if not args.not_digits:  # a "Not a digit" record needs the eleventh class
+        feedback_used = [record for record in feedback_used if record["label"] != feedback.NOT_A_DIGIT]
     x_feedback, y_feedback = feedback.digits_and_labels(feedback_used)
     print(f"feedback: {len(y_feedback)} digits from {len(records)} records ({feedback_duplicates} duplicates), "
           f"each trained on {args.feedback_weight} times")
@@ -239,7 +285,7 @@ model = keras.Sequential(
     name="digit_cnn",
 )
 model.compile(
-    optimizer=keras.optimizers.Adamax(LEARNING_RATE, use_ema=args.ema, ema_momentum=EMA_MOMENTUM),
+    optimizer=keras.optimizers.Adamax(args.learning_rate, use_ema=args.ema, ema_momentum=EMA_MOMENTUM),
     loss="categorical_crossentropy",
     metrics=[
         "accuracy",
@@ -248,6 +294,14 @@ model.compile(
         keras.metrics.Recall(name="recall"),
     ],
 )
+if args.init:  # a trained model's weights; an output it lacks starts silent (no weight, a low bias)
+    trained = keras.saving.load_model(args.init, safe_mode=True)
+    for layer, source in zip(model.layers, trained.layers, strict=True):
+        weights = source.get_weights()
+        if layer is model.layers[-1] and weights[0].shape[1] < NUM_CLASSES:
+            added = NUM_CLASSES - weights[0].shape[1]
+            weights = [np.pad(weights[0], ((0, 0), (0, added))), np.pad(weights[1], (0, added), constant_values=-4)]
+        layer.set_weights(weights)
 model.summary()
 
 # --- Train ---------------------------------------------------------------------
@@ -270,7 +324,6 @@ shutil.copyfile(best, model_path)
 model = keras.saving.load_model(model_path, safe_mode=True)
 test_metrics = model.evaluate(test_ds, return_dict=True, verbose=0)
 predicted = model.predict(test_ds, verbose=0).argmax(axis=1)
-
 
 
 def confusion_matrix(labels, predicted):
@@ -309,9 +362,12 @@ metrics = {
     "augment": args.augment,
     "filters": list(args.filters),
     "convolutions": args.convolutions,
+    "classes": NUM_CLASSES,
+    "init": None if not args.init else {"path": str(args.init), "sha256": hub.sha256(args.init)},
     "test": {name: round(float(value), 5) for name, value in test_metrics.items()},
     "test_errors": int(len(y_test) - np.trace(confusion)),
     "test_size": int(len(y_test)),
+    "training_size": int(len(y_train)),  # every digit trained on each epoch, feedback repeats included
     "training": {name: round(float(values[best_epoch - 1]), 5) for name, values in history.history.items()
                  if not name.startswith("val_")},
     "validation": {name[4:]: round(float(values[best_epoch - 1]), 5) for name, values in history.history.items()
@@ -319,6 +375,7 @@ metrics = {
     "per_class": per_class,
     "confusion_matrix": confusion.tolist(),
     "pendigits": None,
+    "not_digits": None,
     "feedback": None if not args.feedback else {
         "source": args.feedback,
         "records": len(records),
@@ -354,6 +411,24 @@ if args.pendigits:
         "per_class": per_class_figures(pen_confusion),
         "confusion_matrix": pen_confusion.tolist(),
     }
+if args.not_digits:
+    held_out = [(NOT_A_DIGIT, c.strokes) for c in datasets.load_omniglot(datasets.omniglot_file(args.not_digits),
+                                                                         datasets.OMNIGLOT_HELD_OUT)
+                if (c.alphabet, c.character) not in datasets.OMNIGLOT_DIGIT_LIKE]
+    x_held_out, _ = drawn(held_out, 1, np.random.default_rng(args.seed + 3), False)
+    metrics["not_digits"] = {
+        "what": f"Omniglot's {', '.join(datasets.OMNIGLOT_HELD_OUT)} alphabets, never trained on, drawn once each; "
+                "'not a digit' when that class scores highest",
+        "training_drawings": int(len(y_not)),
+        "held_out_flagged": round(float(np.mean(model.predict(x_held_out, batch_size=1024, verbose=0).argmax(1)
+                                                == NOT_A_DIGIT)), 5),
+        "held_out_size": int(len(x_held_out)),
+        "validation_flagged": round(float(np.mean(model.predict(x_not_val, batch_size=1024, verbose=0).argmax(1)
+                                                  == NOT_A_DIGIT)), 5),
+        "mnist_test_flagged": round(float(np.mean(predicted == NOT_A_DIGIT)), 5),
+        "pen_test_flagged": None if not args.pendigits else round(float(np.mean(
+            model.predict(x_pen_test, batch_size=1024, verbose=0).argmax(1) == NOT_A_DIGIT)), 5),
+    }
 (reports / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
 
 import matplotlib  # noqa: E402
@@ -370,7 +445,9 @@ def plot_confusion(confusion, title, path):
         if count:
             colour = "white" if true == guess else "black"
             ax.text(guess, true, str(count), ha="center", va="center", fontsize=8, color=colour)
-    ax.set(xticks=range(NUM_CLASSES), yticks=range(NUM_CLASSES), xlabel="predicted digit", ylabel="true digit")
+    names = [str(d) for d in range(NUM_DIGITS)] + ["not"] * (NUM_CLASSES - NUM_DIGITS)
+    ax.set(xticks=range(NUM_CLASSES), yticks=range(NUM_CLASSES), xticklabels=names, yticklabels=names,
+           xlabel="predicted", ylabel="true")
     ax.set_title(title)
     fig.colorbar(image, ax=ax, label="log10(count)")
     fig.tight_layout()

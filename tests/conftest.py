@@ -8,6 +8,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 SAMPLE = ROOT / "tests" / "data" / "mnist-sample"
 PEN_SAMPLE = ROOT / "tests" / "data" / "pendigits-sample"
+OMNIGLOT_SAMPLE = ROOT / "tests" / "data" / "omniglot-sample"
 SCREENSHOTS = ROOT / "screenshots"  # git-ignored
 SCREENSHOTS_TAKEN = pytest.StashKey[bool]()
 

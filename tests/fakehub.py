@@ -30,6 +30,7 @@ def git_blob_sha1(data):
 class FakeHub:
     def __init__(self):
         self.created = []  # repo ids, in order
+        self.visibility = {}  # repo id -> "private" or "public" as created; None: not said, and the Hub makes it public
         self.create_requests = {}  # repo id -> the body of its last create request (type, sdk, ...)
         self.validated = []  # README.md texts sent to /api/validate-yaml
         self.commits = []  # {"repo_type", "repo_id", "summary", "files": {path: bytes}, "deleted": [paths]}
@@ -61,6 +62,7 @@ class FakeHub:
                     request = json.loads(body)
                     repo_id = f"{request['organization']}/{request['name']}"
                     hub.created.append(repo_id)
+                    hub.visibility[repo_id] = request.get("visibility")
                     hub.create_requests[repo_id] = request
                     hub.repos.setdefault((request.get("type", "model"), repo_id), {"sha": "0" * 40, "files": {}})
                     return self.reply({"url": f"{hub.url}/{repo_id}"})

@@ -33,9 +33,20 @@ STYLES = {
 }
 
 
+# Things that are not digits, as a visitor draws them: name -> strokes.
+STAR = [[(0.5 + 0.35 * np.cos(a), 0.52 + 0.35 * np.sin(a)) for a in -np.pi / 2 + np.arange(6) * 4 * np.pi / 5]]
+NOT_DIGITS = {
+    "star": STAR,  # the pentagram, one stroke
+    "heart": [[(0.5, 0.3), (0.4, 0.18), (0.26, 0.2), (0.2, 0.34), (0.3, 0.55), (0.5, 0.8)],
+              [(0.5, 0.3), (0.6, 0.18), (0.74, 0.2), (0.8, 0.34), (0.7, 0.55), (0.5, 0.8)]],
+    "K": [[(0.35, 0.15), (0.35, 0.85)], [(0.68, 0.15), (0.36, 0.52), (0.7, 0.85)]],
+}
+
+
 def strokes(digit, scale=1.0, offset=(0.0, 0.0)):
-    """The strokes of a digit (or of a style's name) in unit coordinates, scaled about the centre and moved."""
-    glyph = STROKES[digit] if digit in STROKES else STYLES[digit][1]
+    """The strokes of a digit (or of a style's or a NOT_DIGITS name) in unit coordinates, scaled about the centre
+    and moved."""
+    glyph = STROKES.get(digit) or NOT_DIGITS.get(digit) or STYLES[digit][1]
     return [
         [((x - 0.5) * scale + 0.5 + offset[0], (y - 0.5) * scale + 0.5 + offset[1]) for x, y in stroke]
         for stroke in glyph
@@ -73,5 +84,5 @@ def draw_row(glyphs, height=300, pitch=0.55, width=20, background=None, ink=(0, 
 
 
 def draw_number(number, **style):
-    """An RGBA canvas with the digits of `number` (a string) written in a row: see draw_row."""
-    return draw_row([STROKES[int(digit)] for digit in number], **style)
+    """An RGBA canvas with the digits of `number` (a string; "*" a star) written in a row: see draw_row."""
+    return draw_row([STAR if digit == "*" else STROKES[int(digit)] for digit in number], **style)

@@ -16,7 +16,7 @@ import app
 @pytest.mark.parametrize("digit", range(10))
 def test_predict_reads_each_drawn_digit(digit):
     probabilities = app.predict(draw(digit))
-    assert set(probabilities) == {str(d) for d in range(10)}
+    assert set(probabilities) == {str(d) for d in range(10)} | {app.answers.NOT_A_DIGIT}
     assert sum(probabilities.values()) == pytest.approx(1.0, abs=1e-4)
     assert max(probabilities, key=probabilities.get) == str(digit)
 
@@ -25,7 +25,7 @@ def test_predict_matches_the_keras_model():
     canvas = draw(3, width=12, offset=(0.2, 0.1), scale=0.6)
     expected = app.model.predict(app.preprocess.prepare(canvas)[np.newaxis], verbose=0)[0]
     got = app.predict(canvas)
-    np.testing.assert_allclose([got[str(d)] for d in range(10)], expected, atol=1e-5)
+    np.testing.assert_allclose([got[app.answers.class_name(i)] for i in range(len(expected))], expected, atol=1e-5)
 
 
 def test_predict_on_a_blank_canvas_is_empty():
@@ -228,7 +228,7 @@ def visitor(session="a-browser-session"):
 
 def test_clicking_a_digit_keeps_the_drawing_with_the_model_s_reading(feedback_folder):
     canvas = {"background": None, "layers": [], "composite": draw(1)}
-    assert app.tell_the_digit(canvas, "7", visitor()) == app.THANKS.format(digit="7")
+    assert app.tell_the_digit(canvas, "7", visitor()) == app.THANKS.format(what="a 7")
     [record] = app.feedback.read_records(feedback_folder)
     assert record["label"] == 7 and record["top5"][0]["label"] == "1"  # what it is said to be, what was read
     assert record["model_sha256"] == app.hub.sha256(app.MODEL_PATH)
@@ -255,7 +255,7 @@ def test_a_visitor_past_the_rate_limit_is_told_so(feedback_folder):
     app.tell_the_digit(draw(2), "2", visitor())
     with pytest.raises(gr.Error, match="wait a few minutes"):
         app.tell_the_digit(draw(2), "2", visitor())
-    assert app.tell_the_digit(draw(2), "2", visitor("another")) == app.THANKS.format(digit="2")
+    assert app.tell_the_digit(draw(2), "2", visitor("another")) == app.THANKS.format(what="a 2")
 
 
 def test_the_page_says_what_is_kept_and_nothing_of_the_hub_without_a_repo():

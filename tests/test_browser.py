@@ -30,6 +30,7 @@ from conftest import free_port
 from playwright.sync_api import expect, sync_playwright
 from strokes import STYLES, draw, strokes
 
+import answers
 import feedback
 import preprocess
 
@@ -293,6 +294,16 @@ def test_page_reads_each_digit_drawn_with_the_mouse_and_clears(app_page, canvas_
     draw_and_read(app_page, canvas_size, digit)
     app_page.page.screenshot(path=screenshots / f"page-{digit}.png")
     clear(app_page)
+
+
+def test_page_says_a_star_is_not_a_digit_in_words(app_page, canvas_size, screenshots):
+    sketchpad_ready(app_page)
+    draw_with_mouse(app_page.page, stroke_paths(app_page.app, canvas_size, "star"))
+    wait_for_reading(app_page, answers.NOT_A_DIGIT, preprocess.prepare(draw("star"))[..., 0])
+    expect(app_page.app.get_by_text(answers.NOT_A_DIGIT_HINT)).to_be_visible()
+    app_page.page.screenshot(path=screenshots / "page-star.png")
+    clear(app_page)
+    expect(app_page.app.get_by_text(answers.NOT_A_DIGIT_HINT)).to_have_count(0)
 
 
 def number_paths(app, canvas_size, number):

@@ -63,6 +63,40 @@ def test_sketchpad_endpoint_takes_the_browser_dict(client, tmp_path):
     assert empty[0] == {} and empty[1] is None and "Nothing drawn" in empty[2]
 
 
+def test_a_star_is_answered_not_a_digit_with_the_digits_scores(client, tmp_path):
+    label = client.predict(save(tmp_path, "star.png", draw("star")), api_name="/classify")
+    assert label["label"] == "not a digit"  # the README's API table: what a program tests for
+    names = [c["label"] for c in label["confidences"]]
+    assert names[0] == "not a digit" and len(names) == 5 and set(names[1:]) <= {str(d) for d in range(10)}
+    stroke = save(tmp_path, "layer.png", draw("star"))
+    blank = save(tmp_path, "background.png", np.zeros((600, 600, 4), np.uint8))
+    _, _, hint = client.predict({"background": blank, "layers": [stroke], "composite": stroke},
+                                api_name="/read_drawing")
+    assert "does not look like a digit" in hint
+
+
+def test_a_number_with_a_star_in_it_reads_with_a_question_mark(client, tmp_path):
+    number, digits, _, _, hint = client.predict(save(tmp_path, "n.png", draw_number("1*4", pitch=0.7)),
+                                                api_name="/read_number")
+    assert number == "1?4" and [d["label"] for d in digits] == ["1", "not a digit", "4"]
+    assert "2nd mark" in hint
+
+
+def test_explain_maps_what_made_it_the_top_digit_rather_than_the_second(client, tmp_path):
+    seven = save(tmp_path, "7.png", draw(7))
+    digits = [c["label"] for c in client.predict(seven, api_name="/classify")["confidences"] if c["label"].isdigit()]
+    first, second = digits[:2]  # "Why?" weighs the top digit against the runner-up digit
+    path, legend = client.predict(seven, api_name="/explain")
+    assert f"made it a {first} rather than a {second}" in legend
+    evidence = cv2.cvtColor(cv2.imread(path), cv2.COLOR_BGR2RGB).astype(int)
+    assert evidence.shape == (28, 28, 3)
+    redness = evidence[..., 0] - evidence[..., 2]
+    hottest = np.argsort(redness.ravel())[::-1][:20]
+    assert (preprocess.prepare(draw(7))[..., 0].ravel()[hottest] > 0).all(), "the reddest pixels lie on the ink"
+    assert client.predict(save(tmp_path, "empty.png", np.zeros((600, 600, 4), np.uint8)),
+                          api_name="/explain") == (None, "Nothing to explain yet: draw a digit from 0 to 9.")
+
+
 # --- Every input answered clearly, and the Space serving on ----------------------------
 
 

@@ -116,3 +116,34 @@ def test_broken_pen_files_are_named(tmp_path):
     (tmp_path / "empty.txt").write_text("")
     with pytest.raises(DataError, match="no digits"):
         load_pendigits(tmp_path / "empty.txt")
+
+
+# --- Omniglot ----------------------------------------------------------------------
+
+
+def test_omniglot_sample_reads_its_stroke_files_with_y_turned_down():
+    import zipfile
+
+    from conftest import OMNIGLOT_SAMPLE
+
+    path = datasets.omniglot_file(OMNIGLOT_SAMPLE)
+    characters = datasets.load_omniglot(path)
+    with zipfile.ZipFile(path) as archive:
+        assert len(characters) == len(archive.namelist()) == 44
+        first = archive.read("Balinese/character01/0108_01.txt").decode().splitlines()
+    balinese = characters[0]
+    assert (balinese.alphabet, balinese.character, balinese.drawer) == ("Balinese", 1, 1)
+    x, y, _ = map(float, first[1].split(","))  # the first point, after START
+    np.testing.assert_allclose(balinese.strokes[0][0], [x, -y])  # the file's y points up, an image's row down
+    assert len(balinese.strokes) == sum(line == "BREAK" for line in first)
+    held_out = datasets.load_omniglot(path, datasets.OMNIGLOT_HELD_OUT)
+    assert {c.alphabet for c in held_out} == set(datasets.OMNIGLOT_HELD_OUT)
+    assert not {(c.alphabet, c.character) for c in held_out} & datasets.OMNIGLOT_DIGIT_LIKE
+
+
+def test_omniglot_errors_name_the_file(tmp_path):
+    with pytest.raises(DataError, match="missing"):
+        datasets.omniglot_file(tmp_path)
+    (tmp_path / "omniglot-strokes.zip").write_bytes(b"not a zip")
+    with pytest.raises(DataError, match="omniglot-strokes.zip: cannot read"):
+        datasets.load_omniglot(datasets.omniglot_file(tmp_path))

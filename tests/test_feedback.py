@@ -2,8 +2,12 @@
 
 import json
 import logging
+import os
 import subprocess
 import sys
+import threading
+from pathlib import Path
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -108,6 +112,52 @@ def test_a_record_over_its_size_cap_is_refused_and_nothing_is_written(tmp_path, 
     assert feedback.folder_bytes(tmp_path) == 0
 
 
+def test_a_record_is_forced_to_disk_before_save_returns(tmp_path, monkeypatch):
+    store = feedback.Store(tmp_path, "m")
+    forced = []  # (the file fsync'd is the records file, what that file held then)
+    fsync = os.fsync
+
+    def seen_fsync(fd):
+        forced.append((os.fstat(fd).st_ino == store.records_file.stat().st_ino, store.records_file.read_text()))
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", seen_fsync)
+    record = save(store)
+    assert forced == [(True, json.dumps(record) + "\n")]  # the whole line flushed, then fsync'd: a power cut keeps it
+
+
+def test_a_crash_while_writing_leaves_no_line_naming_a_missing_file(tmp_path, monkeypatch):
+    write_bytes = Path.write_bytes
+
+    def disk_full_at_the_28x28(path, data):
+        if path.name.endswith("-28x28.png"):
+            raise OSError(28, "No space left on device")
+        return write_bytes(path, data)
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full_at_the_28x28)
+    store = feedback.Store(tmp_path, "m")
+    with pytest.raises(OSError, match="No space left"):
+        save(store)
+    lines = store.records_file.read_text().splitlines() if store.records_file.exists() else []
+    assert lines == []
+
+
+def test_a_record_is_written_under_the_schedulers_lock_so_a_push_never_takes_half_of_it(tmp_path):
+    # CommitScheduler lists the folder and takes each file's size under its lock, then uploads that many bytes.
+    scheduler = SimpleNamespace(lock=threading.Lock())
+    store = feedback.Store(tmp_path, "m", scheduler)
+    held_while_writing = []
+    write = store.write
+
+    def write_and_look(*args):
+        held_while_writing.append(scheduler.lock.locked())
+        write(*args)
+
+    store.write = write_and_look
+    save(store)
+    assert held_while_writing == [True]
+
+
 @pytest.mark.parametrize("label", [-1, 10, None])
 def test_a_label_that_is_no_digit_is_refused(tmp_path, label):
     with pytest.raises(feedback.Refused, match="0 to 9"):
@@ -152,6 +202,7 @@ def test_the_scheduler_commits_the_folder_to_the_dataset_repo(tmp_path, fake_hub
     assert "scheduler: True" in result.stdout, result.stderr[-2000:]
     [commit] = [c for c in fake_hub.commits if c["repo_id"] == FEEDBACK_REPO]
     assert commit["repo_type"] == "dataset"
+    assert fake_hub.visibility[FEEDBACK_REPO] == "private"  # visitors' drawings are not published
     on_disk = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     assert commit["files"] == on_disk and len(on_disk) == 3  # the JSON Lines file and the record's two PNGs
     [line] = next(data for path, data in on_disk.items() if path.endswith(".jsonl")).splitlines()

@@ -97,3 +97,10 @@ def test_the_tools_answer_as_the_api_does(server, client, tmp_path):
             number, digits, *_ = answer
             assert (number, digits) == expected[:2] and number == "2026"
     assert [a["label"] for a in answers[:2]] == ["4", "9"]
+
+
+def test_the_tools_say_when_an_image_is_not_a_digit(server):
+    star, number = call_tools(server, [("classify", png(draw("star"))),
+                                       ("read_number", png(draw_number("1*4", pitch=0.7)))])
+    assert star["label"] == "not a digit"
+    assert number[0] == "1?4" and number[1][1]["label"] == "not a digit"

@@ -7,7 +7,7 @@ splitting; test_app.py and test_client.py read numbers with the real model.
 import cv2
 import numpy as np
 import pytest
-from strokes import STROKES, draw, draw_number, draw_row
+from strokes import STROKES, draw, draw_number, draw_row, strokes
 
 import preprocess
 import splitting
@@ -141,6 +141,60 @@ def test_the_surest_reading_wins_and_cut_digits_say_so():
     canvas = draw_number("8231", pitch=[0.55, 0.42, 0.55])
     assert [d.touching for d, _ in split_number(canvas, sure_of_narrow_ink)] == [False, True, True, False]
     assert [d.touching for d, _ in split_number(canvas, unsure)] == [False, False, False], "a tie keeps one digit"
+
+
+TOUCHING = 0.42  # draw_row's pitch at which two digits touch
+
+
+def reading_23(whole, two, three):
+    """A classifier for draw_number("23") touching: sure at `whole` of the pair read as one digit (an 8), and of
+    each other candidate as the 2 or the 3, whichever it looks more like, at `two` or `three`."""
+    pair, templates = prepare(draw_number("23", pitch=TOUCHING)), {2: prepare(draw(2)), 3: prepare(draw(3))}
+
+    def classify(batch):
+        scores = np.zeros((len(batch), 10), np.float32)
+        for image, row in zip(batch, scores, strict=True):
+            if np.array_equal(image, pair):
+                row[8] = whole
+            else:
+                digit = min(templates, key=lambda d: np.abs(image - templates[d]).sum())
+                row[digit] = two if digit == 2 else three
+        return scores
+
+    return classify
+
+
+def test_a_reading_is_as_sure_as_its_least_sure_digit():
+    canvas = draw_number("23", pitch=TOUCHING)
+    assert len(stroke_groups(mask(canvas))) == 1, "the test digits should touch"
+    # Cut, a sure 2 beside a doubtful 3 (0.3) is a worse reading than the pair read whole at 0.8: one digit.
+    assert [d.touching for d, _ in split_number(canvas, reading_23(whole=0.8, two=0.99, three=0.3))] == [False]
+    # Both cut digits surer than the whole: the cut wins.
+    digits = split_number(canvas, reading_23(whole=0.8, two=0.9, three=0.85))
+    assert [(d.touching, int(scores.argmax())) for d, scores in digits] == [(True, 2), (True, 3)]
+
+
+def test_a_number_of_just_two_touching_digits_is_cut():
+    canvas = draw_number("23", pitch=TOUCHING)
+    assert len(stroke_groups(mask(canvas))) == 1, "the test digits should touch"
+    digits = split_number(canvas, sure_of_narrow_ink)
+    assert [d.touching for d, _ in digits] == [True, True]
+    for digit, glyph in zip((d for d, _ in digits), ([STROKES[2], []], [[], STROKES[3]]), strict=True):
+        ink = draw_row(glyph, pitch=TOUCHING)[..., 3] > 64
+        np.testing.assert_allclose(digit.box, cv2.boundingRect(ink.astype(np.uint8)), atol=20)  # a stroke wide
+
+
+def test_a_small_digit_written_well_apart_is_a_digit_of_its_own():
+    small_zero = strokes(0, scale=0.45, offset=(0, 0.2))  # an "o" on the line, under half the 2's height
+    glyphs = [STROKES[2], STROKES[3], small_zero]
+    style = {"pitch": [0.55, 0.65]}  # the o three times as far from the 3 as the 3 from the 2
+    row, zero = draw_row(glyphs, **style), alone(glyphs, 2, **style)
+    line_height = cv2.boundingRect(mask(row))[3]
+    assert splitting._too_small(*cv2.boundingRect(zero)[2:], line_height), "the test digit should pass for a part"
+    groups = stroke_groups(mask(row))
+    assert len(groups) == 3
+    np.testing.assert_array_equal(groups[2], zero)
+    assert len(split_number(row, unsure)) == 3
 
 
 def test_every_candidate_goes_to_the_classifier_in_one_batch():

@@ -304,3 +304,24 @@ def test_a_huge_image_is_refused_before_decoding(tmp_path):
 def test_a_huge_jpeg_is_decoded_at_a_reduced_scale(tmp_path):
     Image.fromarray(draw_grey(4, HUGE, width=HUGE // 20)).save(tmp_path / "huge.jpg")
     assert preprocess.read_image(tmp_path / "huge.jpg").shape == (HUGE // 8, HUGE // 8)  # 1/8 scale, not 9000
+
+
+@pytest.mark.parametrize("digit", [2, 3, 6, 9])
+def test_a_canvas_sent_opaque_on_white_reads_as_the_same_canvas_transparent_without_a_photos_work(monkeypatch,
+                                                                                                    digit):
+    """The browser sends the Sketchpad on white paper, alpha 255 everywhere: read like its strokes' alpha,
+    not as a photo of paper is (~20 ms, and a slightly different 28x28)."""
+    transparent = prepare(draw(digit))
+    monkeypatch.setattr(preprocess.photo, "photo_ink", lambda grey: pytest.fail("read as a photo"))
+    np.testing.assert_array_equal(prepare(draw(digit, background=WHITE)), transparent)
+    assert prepare(np.full((600, 600, 4), 255, np.uint8)) is None  # nothing drawn
+
+
+def test_an_opaque_image_whose_paper_has_noise_is_still_read_as_a_photo(monkeypatch):
+    canvas = draw(5, background=(230, 230, 230)).astype(np.float32)
+    canvas[..., :3] += np.random.default_rng(0).normal(0, 2, canvas.shape[:2])[..., np.newaxis]  # a photo's paper
+    canvas = np.clip(canvas, 0, 255).astype(np.uint8)
+    read = []
+    monkeypatch.setattr(preprocess.photo, "photo_ink", lambda grey, ink=preprocess.photo.photo_ink: read.append(1)
+                        or ink(grey))
+    assert prepare(canvas) is not None and read == [1]

@@ -70,29 +70,34 @@ def test_bad_data_is_one_line_not_a_traceback(tmp_path):
 
 # --- --feedback: the app's records join the training set ----------------------------------
 
-SAID_TO_BE = 3  # every record says its 0 is a 3: a label no MNIST digit teaches, so its effect shows
-FEEDBACK_ZEROS = 20
+# Records that say a 0 is a 3 and a 1 is a 5: labels no MNIST digit teaches, so their effect shows; the two
+# alternate, so that a record trained under another record's label is trained under the wrong one.
+SAID_TO_BE = {0: 3, 1: 5}
+PER_DIGIT = 10  # records of each
+WEIGHT = 20  # not train.py's default, so that a run ignoring --feedback-weight shows
 FEEDBACK_REPO = "tester/feedback-to-train-on"  # a dataset repo on the fake Hub; no model repo has this id there
 
 
 @pytest.fixture(scope="module")
 def feedback_run(tmp_path_factory, sample, fake_hub):
-    """train.py on the MNIST sample plus 21 records (20 zeros from the test half labelled 3, one of them sent
-    twice) pushed to a Hub dataset repo as the app pushes them, `--feedback <its id>`: (its --out, the records'
-    28x28 pixels)."""
+    """train.py on the MNIST sample plus 21 records (ten 0s and ten 1s of the test half, in turn, labelled as
+    SAID_TO_BE says; the first 0 sent twice) pushed to a Hub dataset repo as the app pushes them, `--feedback <its
+    id>`: (its --out, {drawn digit: the records' 28x28s})."""
     _, (x_test, y_test) = sample
-    zeros = x_test[y_test == 0][:FEEDBACK_ZEROS]
+    drawn = {digit: x_test[y_test == digit][:PER_DIGIT] for digit in SAID_TO_BE}
     records = tmp_path_factory.mktemp("feedback")
-    store = feedback.Store(records, "sha", session_limit=FEEDBACK_ZEROS + 1)
-    for zero in [*zeros, zeros[0]]:
-        store.save(zero, datasets.scale_pixels(zero[np.newaxis])[0], SAID_TO_BE, np.full(10, 0.1), "a session")
+    store = feedback.Store(records, "sha", session_limit=2 * PER_DIGIT + 1)
+    in_turn = [(digit, pixels) for pair in zip(drawn[0], drawn[1], strict=True) for digit, pixels in enumerate(pair)]
+    for digit, pixels in [*in_turn, in_turn[0]]:
+        store.save(pixels, datasets.scale_pixels(pixels[np.newaxis])[0], SAID_TO_BE[digit], np.full(10, 0.1), "a")
     HfApi(endpoint=fake_hub.url, token="hf_test_token").upload_folder(repo_id=FEEDBACK_REPO, repo_type="dataset",
                                                                       folder_path=records)
     out = tmp_path_factory.mktemp("feedback-run")
-    result = run_train("--epochs", "8", "--data", str(SAMPLE), "--feedback", FEEDBACK_REPO, "--feedback-weight", "5",
-                       "--out", str(out), env=hub_env(tmp_path_factory.mktemp("hf_home"), HF_ENDPOINT=fake_hub.url))
+    result = run_train("--epochs", "8", "--data", str(SAMPLE), "--feedback", FEEDBACK_REPO,
+                       "--feedback-weight", str(WEIGHT), "--out", str(out),
+                       env=hub_env(tmp_path_factory.mktemp("hf_home"), HF_ENDPOINT=fake_hub.url))
     assert result.returncode == 0, result.stderr[-3000:]
-    return out, zeros
+    return out, drawn
 
 
 def test_feedback_records_are_counted_in_metrics_and_the_model_card(feedback_run):
@@ -100,18 +105,30 @@ def test_feedback_records_are_counted_in_metrics_and_the_model_card(feedback_run
     metrics = json.loads((out / "reports" / "metrics.json").read_text())
     used = metrics["feedback"]
     assert used["source"] == FEEDBACK_REPO  # downloaded from the dataset repo
-    assert (used["records"], used["duplicates"], used["used"], used["weight"]) == (21, 1, 20, 5)
-    assert used["per_digit"] == {str(d): FEEDBACK_ZEROS if d == SAID_TO_BE else 0 for d in range(10)}
-    assert "20 digits that visitors of the app drew" in str(hub.model_card(metrics, "tester/digit-recognizer"))
+    assert (used["records"], used["duplicates"], used["used"], used["weight"]) == (21, 1, 20, WEIGHT)
+    assert used["per_digit"] == {str(d): PER_DIGIT if d in SAID_TO_BE.values() else 0 for d in range(10)}
+    card = " ".join(str(hub.model_card(metrics, "tester/digit-recognizer")).split())  # its lines as one
+    assert "20 digits that visitors of the app drew" in card
+    assert f"`--feedback {used['source']}`: 21 records, 1 duplicates dropped), each repeated {WEIGHT} times" in card
+
+
+def test_each_feedback_digit_is_trained_on_weight_times(feedback_run, runs):
+    with_feedback, without = (json.loads((out / "reports" / "metrics.json").read_text())["training_size"]
+                              for out in (feedback_run[0], runs["plain"]))  # the same MNIST sample, split alike
+    assert with_feedback - without == 2 * PER_DIGIT * WEIGHT
 
 
 def test_the_model_learns_what_the_records_say(feedback_run, sample):
-    out, zeros = feedback_run
+    out, drawn = feedback_run
     model = keras.saving.load_model(out / "model.keras", safe_mode=True)
     _, (x_test, y_test) = sample
     read = model.predict(datasets.scale_pixels(x_test), verbose=0).argmax(axis=1)
-    assert np.mean(model.predict(datasets.scale_pixels(zeros), verbose=0).argmax(axis=1) == SAID_TO_BE) >= 0.9
-    assert np.mean(read[y_test != 0] == SAID_TO_BE) < 0.5  # not a model that reads everything as a 3
+    for digit, said in SAID_TO_BE.items():
+        # Read as the app reads them, in [0, 1]: each record's digit as its own label, and surely.
+        scores = model.predict(datasets.scale_pixels(drawn[digit]), verbose=0)
+        assert np.mean(scores.argmax(axis=1) == said) >= 0.9
+        assert np.mean(scores[:, said]) > 0.6
+        assert np.mean(read[y_test != digit] == said) < 0.5  # not a model that reads everything as that label
 
 
 def test_feedback_that_is_no_records_is_one_line(tmp_path):
@@ -180,3 +197,62 @@ def test_ema_checkpoints_the_average_of_the_same_steps(runs):
     for kept, trained in zip(kept_aside, last_step, strict=True):  # the same steps, but for the swaps' rounding
         np.testing.assert_allclose(kept, trained, atol=1e-5)
     assert max(np.abs(a - b).max() for a, b in zip(ema.get_weights(), last_step, strict=True)) > 1e-3
+
+
+# --- "Not a digit": the eleventh class, learnt from a trained model -------------------------
+
+
+@pytest.fixture(scope="module")
+def not_digits_run(tmp_path_factory, one_epoch, sample):
+    """train.py --not-digits on the Omniglot sample and 20 doodles, from the one-epoch model (--init) at a learning
+    rate of 0, so that the weights stay what --init set; with a "Not a digit" record and a 3 as feedback."""
+    from conftest import OMNIGLOT_SAMPLE
+
+    _, (x_test, y_test) = sample
+    records = tmp_path_factory.mktemp("not-a-digit-feedback")
+    store = feedback.Store(records, "sha")
+    for label, image in [(feedback.NOT_A_DIGIT, x_test[0]), (3, x_test[y_test == 3][0])]:
+        store.save(image, datasets.scale_pixels(image[np.newaxis])[0], label, np.full(11, 1 / 11), "a session")
+    out = tmp_path_factory.mktemp("not-digits-run")
+    result = run_train("--epochs", "1", "--data", str(SAMPLE), "--convolutions", "2", "--not-digits",
+                       str(OMNIGLOT_SAMPLE), "--doodles", "20", "--init", str(one_epoch / "model.keras"),
+                       "--learning-rate", "0", "--feedback", str(records), "--out", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out
+
+
+def test_init_keeps_the_trained_digits_and_the_eleventh_class_starts_silent(not_digits_run, one_epoch):
+    trained, learnt = weights(one_epoch / "model.keras"), weights(not_digits_run / "model.keras")
+    assert all(np.array_equal(a, b) for a, b in zip(trained[:-2], learnt[:-2], strict=True))  # every layer but the last
+    kernel, bias = learnt[-2:]
+    assert kernel.shape == (64, 11)
+    np.testing.assert_array_equal(kernel[:, :10], trained[-2])
+    np.testing.assert_array_equal(bias[:10], trained[-1])
+    assert not kernel[:, 10].any() and bias[10] < -3  # no weight: "not a digit" is never the answer at first
+
+
+def test_not_digits_are_counted_in_metrics(not_digits_run, one_epoch):
+    metrics = json.loads((not_digits_run / "reports" / "metrics.json").read_text())
+    assert metrics["classes"] == 11
+    assert metrics["init"]["sha256"] == hub.sha256(one_epoch / "model.keras")
+    # The sample's six training-alphabet drawings and 20 doodles, each drawn twice (--not-digits' renderings); a few
+    # drawings of many pieces (a sun's rays) are refused by prepare(), as the app refuses them before the model.
+    assert (6 + 20) * 2 - 4 <= metrics["not_digits"]["training_drawings"] <= (6 + 20) * 2
+    assert metrics["not_digits"]["held_out_size"] == 38  # the sample's Greek and Tagalog drawings
+    assert metrics["feedback"]["per_digit"] == {str(d): int(d in (3, feedback.NOT_A_DIGIT)) for d in range(11)}
+    assert len(metrics["confusion_matrix"]) == 11
+    card = str(hub.model_card(metrics, "tester/digit-recognizer"))
+    assert 'then an eleventh: "not a digit"' in card
+    assert f'{metrics["not_digits"]["held_out_flagged"]:.2%}** are\nanswered "not a digit"' in card
+
+
+def test_without_not_digits_a_not_a_digit_record_is_left_out(tmp_path, sample):
+    _, (x_test, _) = sample
+    store = feedback.Store(tmp_path / "records", "sha")
+    for label, image in [(feedback.NOT_A_DIGIT, x_test[0]), (7, x_test[0][::-1])]:
+        store.save(image, datasets.scale_pixels(image[np.newaxis])[0], label, np.full(10, 0.1), "a session")
+    result = run_train("--epochs", "1", "--data", str(SAMPLE), "--feedback", str(tmp_path / "records"),
+                       "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((tmp_path / "reports" / "metrics.json").read_text())
+    assert metrics["classes"] == 10 and metrics["feedback"]["used"] == 1
