@@ -147,6 +147,9 @@ def publish(space_id, model_repo=None, feedback_repo=None, folder=ROOT):
     if feedback_repo:
         lines.append(f"By hand, once: in {url}/settings add the secret HF_TOKEN, a token that can write to the "
                      f"dataset {feedback_repo} (the app pushes visitors' corrections with it); none is uploaded.")
+    else:
+        lines.append("Visitors' corrections stay on the Space's disk, lost when it restarts: give FEEDBACK_REPO="
+                     "<user>/<dataset> to keep them in a Hub dataset.")
     return lines
 
 

@@ -126,6 +126,7 @@ def test_a_second_run_with_nothing_changed_makes_no_commit(published, clone, fak
     result = make_space(clone, fake_hub)
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(fake_hub.commits) == commits and "nothing changed, no commit" in result.stdout
+    assert "give FEEDBACK_REPO=<user>/<dataset>" in result.stdout and "HF_TOKEN" not in result.stdout
 
 
 def test_a_model_repo_and_a_feedback_dataset_become_variables_and_no_token_is_shown(clone, fake_hub):
@@ -186,7 +187,8 @@ def test_the_downloaded_space_serves_classify_with_exactly_the_modules_and_examp
             app.wait(timeout=30)
     assert label["label"] == "7"
     modules = {name + ".py" for name in imported_modules(log.read_text()) if (folder / f"{name}.py").is_file()}
-    assert modules | {"app.py"} == {path for path in files if path.endswith(".py")}  # each one imported, none missing
+    uploaded = {path for path in files if path.endswith(".py")}
+    assert modules | {"app.py"} == uploaded, "each uploaded module imported by the app at start-up, none missing"
     import app  # in this process, from ROOT: the examples its page shows
 
     shown = {Path(path).name for path in app.EXAMPLES + app.NUMBER_EXAMPLES}
