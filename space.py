@@ -142,7 +142,8 @@ def publish(space_id, model_repo=None, feedback_repo=None, folder=ROOT):
         raise SpaceError(f"cannot publish the Space {space_id}: {hub.one_line(e)}") from None
     url = f"{constants.ENDPOINT}/spaces/{space_id}"
     lines = [f"{url}: nothing changed, no commit" if commit.oid == before.sha else
-             f"{url}: {commit.commit_url} ({len(files)} files" + (f", {len(stale)} deleted)" if stale else ")")]
+             f"{url}: {commit.commit_url} (the Space holds {len(files)} files" +
+             (f"; {len(stale)} deleted)" if stale else ")")]
     lines += [f"variable {key}={value}" for key, value in variables.items()]
     if feedback_repo:
         lines.append(f"By hand, once: in {url}/settings add the secret HF_TOKEN, a token that can write to the "
