@@ -67,7 +67,12 @@ class FakeHub:
                     hub.repos.setdefault((request.get("type", "model"), repo_id), {"sha": "0" * 40, "files": {}})
                     return self.reply({"url": f"{hub.url}/{repo_id}"})
                 if path == "/api/validate-yaml":
-                    hub.validated.append(json.loads(body)["content"])
+                    request = json.loads(body)
+                    hub.validated.append(request["content"])
+                    short = re.search(r"^short_description: *(.*)$", request["content"], re.M)
+                    if request.get("repoType") == "space" and short and len(short[1]) > 60:  # one of the Hub's rules
+                        return self.reply({"errors": [{"message": '"short_description" length must be less than or '
+                                                                  "equal to 60 characters long"}]}, status=400)
                     return self.reply({})
                 if match := re.fullmatch(API_REPO + r"/preupload/main", path):
                     held = hub.repos.get((match[1][:-1], match[2]), {"files": {}})["files"]
@@ -140,9 +145,9 @@ class FakeHub:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def reply(self, payload):
+            def reply(self, payload, status=200):
                 data = json.dumps(payload).encode()
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

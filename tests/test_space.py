@@ -118,6 +118,18 @@ def test_the_card_describes_the_space_and_is_sent_for_validation(published, fake
     assert files["README.md"].decode() in fake_hub.validated  # the Hub's card validation, repoType space
 
 
+def test_a_card_the_hub_refuses_is_one_line_and_nothing_is_committed(clone, fake_hub, tmp_path):
+    folder = shutil.copytree(clone, tmp_path / "digits", symlinks=True)
+    readme = (folder / "README.md").read_text()
+    (folder / "README.md").write_text(re.sub(r"(?m)^short_description: .*$", "short_description: " + "x" * 61, readme))
+    result = make_space(folder, fake_hub, "tester/digits-long-description")
+    assert result.returncode != 0
+    [line] = [line for line in result.stderr.splitlines() if not line.startswith("make")]
+    assert line.startswith("space.py: README.md's front matter: Invalid metadata in README.md.")
+    assert '"short_description" length must be less than or equal to 60 characters long' in line
+    assert not [c for c in fake_hub.commits if c["repo_id"] == "tester/digits-long-description"]
+
+
 # --- A second run, and the variables --------------------------------------------------------
 
 
