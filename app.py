@@ -48,6 +48,7 @@ NUMBER_CANVAS = (1200, 400)  # width, height in canvas pixels: room for six digi
 NUMBER_BRUSH = 20  # canvas pixels
 EMPTY_NUMBER_HINT = "Nothing written yet: write a number, its digits side by side."
 THANKS = "Thank you: kept as {what}. Draw the next one."
+DISK_TROUBLE = "The server could not save your drawing just now. Nothing was kept; please try again later."
 DIGIT_BUTTONS = [str(d) for d in range(10)]
 NOT_A_DIGIT_BUTTON = "Not a digit"
 
@@ -154,6 +155,8 @@ def tell_the_digit(drawing, digit, request: gr.Request):
         feedback_store.save(drawing, prepared, label, classify_digits(prepared[np.newaxis])[0], request.session_hash)
     except feedback.Refused as e:
         raise gr.Error(str(e), title="Not kept") from None
+    except OSError:  # the disk is full or failing: the visitor can do nothing but try later
+        raise gr.Error(DISK_TROUBLE, title="Not kept") from None
     return THANKS.format(what="not a digit" if label == feedback.NOT_A_DIGIT else f"a {label}")
 
 

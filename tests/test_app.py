@@ -250,6 +250,16 @@ def test_a_digit_no_button_sends_is_refused(feedback_folder, digit):
     assert app.feedback.folder_bytes(feedback_folder) == 0
 
 
+def test_a_disk_that_fails_while_saving_is_said_in_words(feedback_folder, monkeypatch):
+    def full_disk(pictures, line):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(app.feedback_store, "write", full_disk)
+    with pytest.raises(gr.Error, match="could not save your drawing") as raised:
+        app.tell_the_digit(draw(2), "2", visitor())
+    assert raised.value.title == "Not kept"
+
+
 def test_a_visitor_past_the_rate_limit_is_told_so(feedback_folder):
     app.feedback_store.session_limit = 1
     app.tell_the_digit(draw(2), "2", visitor())
