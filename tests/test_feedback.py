@@ -158,10 +158,15 @@ def test_a_record_is_written_under_the_schedulers_lock_so_a_push_never_takes_hal
     assert held_while_writing == [True]
 
 
-@pytest.mark.parametrize("label", [-1, 10, None])
+@pytest.mark.parametrize("label", [-1, 11, None])
 def test_a_label_that_is_no_digit_is_refused(tmp_path, label):
     with pytest.raises(feedback.Refused, match="0 to 9"):
         save(feedback.Store(tmp_path, "m"), label=label)
+
+
+def test_not_a_digit_is_kept_as_label_10_and_read_back(tmp_path):
+    save(feedback.Store(tmp_path, "m"), label=feedback.NOT_A_DIGIT)
+    assert [record["label"] for record in feedback.read_records(tmp_path)] == [10]
 
 
 def test_each_28x28_is_taken_once_as_its_earliest_record_labels_it(tmp_path):
