@@ -20,7 +20,7 @@ RECIPE := --data $(DATA) --pendigits $(PENDIGITS) --filters 32 64 --convolutions
 DIGITS_MODEL := checkpoints/digits/model.keras
 
 train: $(DIGITS_MODEL)
-	$(BIN)/python train.py $(RECIPE) --not-digits $(OMNIGLOT) --init $(DIGITS_MODEL) --learning-rate 0.0003 --epochs 3
+	$(BIN)/python train.py $(RECIPE) --not-digits $(OMNIGLOT) --init $(DIGITS_MODEL) --learning-rate 0.0003 --epochs 6
 
 $(DIGITS_MODEL): | $(VENV)/installed
 	$(BIN)/python train.py $(RECIPE) --epochs 30 --out checkpoints/digits

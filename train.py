@@ -65,7 +65,7 @@ SLANT = 0.3  # each drawing of a pen digit is sheared by up to this much (about 
 ASPECT = (0.8, 1.25)  # ... and made narrower or wider by this factor: writers do both
 EMA_MOMENTUM = 0.999  # --ema: the weights averaged over about the last 1,000 steps (a quarter of an epoch)
 VALIDATION_WRITERS = 4  # of the pen digits' 30 training writers, held out whole
-NOT_DIGIT_RENDERINGS = 2  # canvases drawn per Omniglot training character drawing
+NOT_DIGIT_RENDERINGS = 4  # canvases drawn per Omniglot training character drawing
 DOODLES = 12_000  # doodles.py drawings in the training set (an eighth as many more for validation)
 VALIDATION_DRAWERS = range(18, 21)  # of Omniglot's 20 drawers per character, these validate
 # A visitor's correction is real handwriting on this canvas, labelled by its writer, and rare beside

@@ -235,9 +235,9 @@ def test_not_digits_are_counted_in_metrics(not_digits_run, one_epoch):
     metrics = json.loads((not_digits_run / "reports" / "metrics.json").read_text())
     assert metrics["classes"] == 11
     assert metrics["init"]["sha256"] == hub.sha256(one_epoch / "model.keras")
-    # The sample's six training-alphabet drawings and 20 doodles, each drawn twice (--not-digits' renderings); a few
-    # drawings of many pieces (a sun's rays) are refused by prepare(), as the app refuses them before the model.
-    assert (6 + 20) * 2 - 4 <= metrics["not_digits"]["training_drawings"] <= (6 + 20) * 2
+    # The sample's six training-alphabet drawings and 20 doodles, each drawn 4 times (train.py's NOT_DIGIT_RENDERINGS);
+    # a few drawings of many pieces (a sun's rays) are refused by prepare(), as the app refuses them before the model.
+    assert (6 + 20) * 4 - 8 <= metrics["not_digits"]["training_drawings"] <= (6 + 20) * 4
     assert metrics["not_digits"]["held_out_size"] == 38  # the sample's Greek and Tagalog drawings
     assert metrics["feedback"]["per_digit"] == {str(d): int(d in (3, feedback.NOT_A_DIGIT)) for d in range(11)}
     assert len(metrics["confusion_matrix"]) == 11
