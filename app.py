@@ -342,7 +342,9 @@ with gr.Blocks(title="Digit Recognizer") as demo:
                 thanks = gr.Markdown()
                 view = gr.Image(label="What the model saw (28×28)", format="png", interactive=False,
                                 height=PREVIEW_SIZE, elem_classes="model-view")
-                explanation.add_panels(explainer, sketch, "draw")
+                # The panels read the 28x28 above, not the Sketchpad: each event that reads a Sketchpad
+                # has the browser export the canvas again, which takes as long as the reading itself.
+                explanation.add_panels(explainer.why_seen, explainer.inside_seen, view, "draw")
     with gr.Tab("Upload"):
         with gr.Row(equal_height=False):
             with gr.Column():
@@ -354,8 +356,8 @@ with gr.Blocks(title="Digit Recognizer") as demo:
                 photo_view = gr.Image(label="What the model saw (28×28)", format="png", interactive=False,
                                       height=PREVIEW_SIZE, elem_classes="model-view")
                 # /explain: callable by programs (README), but no MCP tool: its answer is a picture for a person.
-                explanation.add_panels(explainer, photo, "upload", preprocess=False, api_name="explain",
-                                       api_visibility="undocumented")
+                explanation.add_panels(explainer.why, explainer.inside, photo, "upload", preprocess=False,
+                                       api_name="explain", api_visibility="undocumented")
     with gr.Tab("Number") as number_tab:
         number_sketch = drawing_pad("Write a number: digits side by side", "number-sketchpad", NUMBER_CANVAS,
                                     NUMBER_BRUSH)

@@ -92,7 +92,18 @@ class Explainer:
         outputs = outputs if isinstance(outputs, list | tuple) else [outputs]
         return [(name, np.asarray(maps)[0]) for name, maps in zip(self.names, outputs, strict=True)]
 
-    # --- The page's handlers: any image prepare() takes --------------------------
+    def explain(self, digit):
+        """A prepared (28, 28, 1) digit -> (its evidence map as RGB, the legend)."""
+        maps, top, runner_up = self.evidence(digit[np.newaxis])
+        return render_evidence(digit[..., 0], maps[0]), legend(int(top[0]), int(runner_up[0]))
+
+    def sheets(self, digit):
+        """A prepared (28, 28, 1) digit -> the gallery's [(image, caption)], one per convolution."""
+        layers = self.feature_maps(digit)
+        return [(render_feature_maps(maps), f"Convolution {number} of {len(layers)}: {maps.shape[2]} maps "
+                 f"of {maps.shape[0]}×{maps.shape[1]}") for number, (_, maps) in enumerate(layers, 1)]
+
+    # --- The page's handlers: any image prepare() takes (an upload), or the 28x28 the model saw ------------
 
     def why(self, image):
         """Show which strokes made the model read the digit it read, rather than its second guess.
@@ -109,25 +120,26 @@ class Explainer:
             its legend in words, naming the top digit and the runner-up, or why there is no map
         """
         digit, message = _prepared(image)
-        if digit is None:
-            return None, message
-        maps, top, runner_up = self.evidence(digit[np.newaxis])
-        return render_evidence(digit[..., 0], maps[0]), legend(int(top[0]), int(runner_up[0]))
+        return (None, message) if digit is None else self.explain(digit)
 
     def inside(self, image):
         """Any image prepare() takes -> the gallery's [(image, caption)], one per convolution; [] if none."""
         digit, _ = _prepared(image)
-        if digit is None:
-            return []
-        layers = self.feature_maps(digit)
-        return [(render_feature_maps(maps), f"Convolution {number} of {len(layers)}: {maps.shape[2]} maps "
-                 f"of {maps.shape[0]}×{maps.shape[1]}") for number, (_, maps) in enumerate(layers, 1)]
+        return [] if digit is None else self.sheets(digit)
+
+    def why_seen(self, seen):
+        """The 28x28 the model saw, as the page shows it (uint8, grey or RGB; None) -> what why returns."""
+        return (None, NOTHING_TO_EXPLAIN) if seen is None else self.explain(_from_view(seen))
+
+    def inside_seen(self, seen):
+        """The 28x28 the model saw, as the page shows it -> what inside returns."""
+        return [] if seen is None else self.sheets(_from_view(seen))
 
 
-def add_panels(explainer, source, name, **event_options):
-    """Inside a gr.Blocks: the "Why?" and "Inside the network" accordions, closed, explaining the image of
-    `source` (a Sketchpad or an Image) while open. name: the elements' ids' prefix; event_options: for
-    the events that read `source` (preprocess=False for an upload; api_name and api_visibility for "Why?")."""
+def add_panels(why, inside, source, name, **event_options):
+    """Inside a gr.Blocks: the "Why?" and "Inside the network" accordions, closed, that show why(source's value)
+    and inside(source's value) while open. name: the elements' ids' prefix; event_options: for the events that
+    read `source` (preprocess=False for an upload; api_name and api_visibility for "Why?")."""
     with gr.Accordion("Why?", open=False) as why_panel:
         evidence = gr.Image(label="What made it this digit (the 28×28 it saw)", format="png", interactive=False,
                             height=224, elem_id=f"{name}-why", elem_classes="model-view")
@@ -140,10 +152,10 @@ def add_panels(explainer, source, name, **event_options):
         inside_refresh = gr.Button(visible="hidden", elem_id=f"{name}-inside-refresh")
     event_options.setdefault("api_visibility", "private")
     quiet = dict(show_progress="hidden", trigger_mode="always_last", preprocess=event_options.pop("preprocess", True))
-    why_panel.expand(explainer.why, source, [evidence, why_legend], **quiet, **event_options)
-    why_refresh.click(explainer.why, source, [evidence, why_legend], **quiet, api_visibility="private")
-    inside_panel.expand(explainer.inside, source, sheets, **quiet, api_visibility="private")
-    inside_refresh.click(explainer.inside, source, sheets, **quiet, api_visibility="private")
+    why_panel.expand(why, source, [evidence, why_legend], **quiet, **event_options)
+    why_refresh.click(why, source, [evidence, why_legend], **quiet, api_visibility="private")
+    inside_panel.expand(inside, source, sheets, **quiet, api_visibility="private")
+    inside_refresh.click(inside, source, sheets, **quiet, api_visibility="private")
     source.change(None, js=REFRESH_IF_OPEN % [f"{name}-why-refresh", f"{name}-inside-refresh"])
 
 
@@ -156,6 +168,12 @@ def _prepared(image):
     except preprocess.ImageError as e:
         raise gr.Error(str(e), title="Cannot read this image") from None
     return (None, NOTHING_TO_EXPLAIN) if digit is None else (digit, "")
+
+
+def _from_view(seen):
+    """The page's 28x28 view (app.model_view: the prepared digit in whole levels) -> a prepared digit."""
+    grey = seen if seen.ndim == 2 else seen[..., 0]
+    return (grey.astype(np.float32) / 255)[..., np.newaxis]
 
 
 def render_evidence(digit, evidence):

@@ -412,3 +412,32 @@ def test_a_misread_is_corrected_with_one_click_and_kept_on_disk(browser, server,
     assert record["label"] == 9 and record["top5"][0]["label"] == "4"
     assert correlation(record["pixels"] / 255, preprocess.prepare(draw(4))[..., 0]) >= SAME_DIGIT  # the drawing
     visit.close()
+
+
+def shown_image(visit, selector):
+    """The image the page shows in `selector`, as RGB; None if none."""
+    image = visit.app.locator(f"{selector} img").filter(visible=True)
+    if image.count() == 0:
+        return None
+    response = visit.page.request.get(image.first.evaluate("img => img.src"))
+    pixels = cv2.imdecode(np.frombuffer(response.body(), np.uint8), cv2.IMREAD_COLOR)
+    return None if pixels is None else cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB)
+
+
+def test_why_shows_a_map_whose_hottest_pixels_lie_on_the_ink(app_page, canvas_size, screenshots):
+    draw_and_read(app_page, canvas_size, 7)
+    seen = shown_model_view(app_page)
+    why = app_page.app.get_by_role("button", name="Why?").filter(visible=True)
+    why.click()
+    expect(app_page.app.get_by_text("made it a 7 rather than a")).to_be_visible(timeout=READ_TIMEOUT_MS)
+    expect(app_page.app.locator("#draw-why img").filter(visible=True)).to_have_count(1, timeout=30_000)
+    evidence = shown_image(app_page, "#draw-why")
+    assert evidence.shape == (28, 28, 3)
+    redness = evidence[..., 0].astype(int) - evidence[..., 2]
+    hottest = np.argsort(redness.ravel())[::-1][:20]
+    assert (seen.ravel()[hottest] > 0.1).all(), "the hottest pixels lie on the ink the model saw"
+    app_page.wait_until_quiet()
+    app_page.page.screenshot(path=screenshots / "why.png", full_page=True)  # docs/why.png, in the README
+    clear(app_page)  # the open map follows the drawing: gone with it
+    expect(app_page.app.locator("#draw-why img").filter(visible=True)).to_have_count(0, timeout=30_000)
+    why.click()  # closed again, for the tests after it

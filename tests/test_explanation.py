@@ -132,3 +132,18 @@ def test_why_names_the_two_digits_or_says_why_there_is_no_map(eleven_outputs):
     assert explainer.why(noise) == (None, str(refused.value))
     with pytest.raises(gr.Error, match="Cannot read this file"):
         explainer.why(str(ROOT / "README.md"))
+
+
+def test_the_page_explains_the_28x28_it_shows_as_the_digit_the_model_read(eleven_outputs):
+    explainer = explanation.Explainer(eleven_outputs)
+    digit = preprocess.prepare(draw(2))
+    shown = np.repeat(np.round(digit * 255).astype(np.uint8), 3, axis=2)  # app.model_view's, read back as RGB
+    image, legend = explainer.why_seen(shown)
+    assert legend == explainer.why(draw(2))[1]
+    maps = explainer.evidence(np.stack([digit, shown[..., :1] / 255]))[0]  # the digit read, the digit shown
+    assert np.corrcoef(maps[0].ravel(), maps[1].ravel())[0, 1] > 0.99
+    expected = explanation.render_evidence(shown[..., 0] / 255, maps[1])
+    np.testing.assert_allclose(image.astype(int), expected.astype(int), atol=1)
+    sheets = explainer.inside_seen(shown)
+    assert [caption for _, caption in sheets] == [caption for _, caption in explainer.inside(draw(2))]
+    assert explainer.why_seen(None) == (None, explanation.NOTHING_TO_EXPLAIN) and explainer.inside_seen(None) == []
