@@ -296,14 +296,24 @@ def test_page_reads_each_digit_drawn_with_the_mouse_and_clears(app_page, canvas_
     clear(app_page)
 
 
-def test_page_says_a_star_is_not_a_digit_in_words(app_page, canvas_size, screenshots):
-    sketchpad_ready(app_page)
-    draw_with_mouse(app_page.page, stroke_paths(app_page.app, canvas_size, "star"))
-    wait_for_reading(app_page, answers.NOT_A_DIGIT, preprocess.prepare(draw("star"))[..., 0])
-    expect(app_page.app.get_by_text(answers.NOT_A_DIGIT_HINT)).to_be_visible()
-    app_page.page.screenshot(path=screenshots / "page-star.png")
-    clear(app_page)
-    expect(app_page.app.get_by_text(answers.NOT_A_DIGIT_HINT)).to_have_count(0)
+def test_page_says_a_star_is_not_a_digit_in_words_and_keeps_it_as_one(browser, server, feedback_dir, canvas_size,
+                                                                      screenshots):
+    visit = Visit(browser, server, **DESKTOP)
+    sketchpad_ready(visit)
+    draw_with_mouse(visit.page, stroke_paths(visit.app, canvas_size, "star"))
+    wait_for_reading(visit, answers.NOT_A_DIGIT, preprocess.prepare(draw("star"))[..., 0])
+    expect(visit.app.get_by_text(answers.NOT_A_DIGIT_HINT)).to_be_visible()
+    visit.page.screenshot(path=screenshots / "page-star.png")
+    visit.wait_until_quiet()
+    before = len(feedback.read_records(feedback_dir))
+    visit.page.get_by_role("button", name="Not a digit", exact=True).click()
+    expect(visit.page.get_by_text("Thank you: kept as not a digit.")).to_be_visible(timeout=60_000)
+    expect(top_label(visit.page)).to_have_count(0, timeout=30_000)  # cleared for the next drawing
+    expect(visit.app.get_by_text(answers.NOT_A_DIGIT_HINT)).to_have_count(0)
+    records = feedback.read_records(feedback_dir)
+    assert len(records) == before + 1
+    assert max(records, key=lambda r: r["time"])["label"] == feedback.NOT_A_DIGIT
+    visit.close()
 
 
 def number_paths(app, canvas_size, number):
