@@ -43,9 +43,10 @@ def split_number(image, classify):
 
     [] if blank. Each run of ink is one digit (its strokes grouped by stroke_groups), or, if it
     is wide, perhaps two that touch: then it is also cut at each of its thinnest columns, and
-    the reading whose least sure digit is the surest wins (one digit when none is surer); a piece that
-    reads as "not a digit" (an eleventh probability, if the model has one) counts as unsure, so a pair
-    of touching digits is not kept whole because the pair looks like no digit.
+    the reading whose least sure digit is the surest wins (one digit when none is surer). With a model
+    that also scores "not a digit" (an eleventh probability), a reading whose pieces all read as digits
+    beats one that holds a piece that is no digit (reading_rank): two touching digits are cut although
+    the pair looks like no digit, and a mark that is no digit is not cut into more of them.
     classify: prepared digits (N, 28, 28, 1) -> (N, 10 or 11) probabilities; called once, with every
     candidate digit of the image in one batch.
     Raises TooManyDigitsError for more than MAX_DIGITS digits.
@@ -71,11 +72,19 @@ def split_number(image, classify):
     chosen = []
     for ways in readings:
         candidates = [[next(scored) for _ in way] for way in ways]
-        chosen += max(candidates, key=lambda way: min(float(scores[:DIGITS].max()) for _, scores in way))
+        chosen += max(candidates, key=reading_rank)
     if len(chosen) > MAX_DIGITS:
         raise TooManyDigitsError(f"This row holds {len(chosen)} digits, and at most {MAX_DIGITS} are read. "
                                  "Write a shorter number, or send it in parts.")
     return chosen
+
+
+def reading_rank(way):
+    """How good a reading of one run of ink is: [(Digit, scores)] -> a sort key, the best highest. A reading
+    whose pieces all read as digits beats one with a piece that is not a digit; among the first, the surer
+    its least sure digit, the better; among the others, the fewer pieces (a mark that is no digit stays whole)."""
+    digits = all(int(scores.argmax()) < DIGITS for _, scores in way)
+    return (digits, min(float(scores.max()) for _, scores in way) if digits else -len(way))
 
 
 class Strokes:

@@ -146,19 +146,20 @@ def test_the_surest_reading_wins_and_cut_digits_say_so():
 TOUCHING = 0.42  # draw_row's pitch at which two digits touch
 
 
-def reading_23(whole, two, three):
-    """A classifier for draw_number("23") touching: sure at `whole` of the pair read as one digit (an 8), and of
-    each other candidate as the 2 or the 3, whichever it looks more like, at `two` or `three`."""
+def reading_23(whole, two, three, whole_as=8, pieces_as=None):
+    """A classifier for draw_number("23") touching: sure at `whole` of the pair read as one digit (an 8, or class
+    `whole_as`), and of each other candidate as the 2 or the 3, whichever it looks more like (or as class
+    `pieces_as`), at `two` or `three`. Eleven classes, the last "not a digit", when either names it."""
     pair, templates = prepare(draw_number("23", pitch=TOUCHING)), {2: prepare(draw(2)), 3: prepare(draw(3))}
 
     def classify(batch):
-        scores = np.zeros((len(batch), 10), np.float32)
+        scores = np.zeros((len(batch), 11 if 10 in (whole_as, pieces_as) else 10), np.float32)
         for image, row in zip(batch, scores, strict=True):
             if np.array_equal(image, pair):
-                row[8] = whole
+                row[whole_as] = whole
             else:
                 digit = min(templates, key=lambda d: np.abs(image - templates[d]).sum())
-                row[digit] = two if digit == 2 else three
+                row[digit if pieces_as is None else pieces_as] = two if digit == 2 else three
         return scores
 
     return classify
@@ -172,6 +173,16 @@ def test_a_reading_is_as_sure_as_its_least_sure_digit():
     # Both cut digits surer than the whole: the cut wins.
     digits = split_number(canvas, reading_23(whole=0.8, two=0.9, three=0.85))
     assert [(d.touching, int(scores.argmax())) for d, scores in digits] == [(True, 2), (True, 3)]
+
+
+def test_a_pair_read_whole_as_not_a_digit_is_cut_into_the_digits_it_holds():
+    canvas = draw_number("23", pitch=TOUCHING)
+    # The pair, read whole, is surely "not a digit" (0.95); cut, a 2 and a 3 less surely: the digits win.
+    digits = split_number(canvas, reading_23(whole=0.95, two=0.9, three=0.6, whole_as=10))
+    assert [(d.touching, int(scores.argmax())) for d, scores in digits] == [(True, 2), (True, 3)]
+    # A mark that is no digit, whose cut pieces are no digits either (however sure): kept whole, one "not a digit".
+    digits = split_number(canvas, reading_23(whole=0.6, two=0.9, three=0.9, whole_as=10, pieces_as=10))
+    assert [(d.touching, int(scores.argmax())) for d, scores in digits] == [(False, 10)]
 
 
 def test_a_number_of_just_two_touching_digits_is_cut():
