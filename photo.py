@@ -23,6 +23,11 @@ AT_THE_EDGE = ("No digit found inside the photo: the only marks reach its edge (
                "all round it.")
 FAINT_INK = ("No digit found: no ink stands out from the paper. The photo may be blank, too dark or blurred "
              "(take it again in good light, the digit in focus), or hold only noise or scattered marks.")
+# A sheet lying on a desk (flattened_sheet): a bright quadrilateral that fills this share of the photo ...
+SHEET_SHARE = (0.2, 0.95)
+SHEET_ROUGHNESS = 0.02  # ... its outline a polygon within this share of its perimeter ...
+SHEET_CLEAR = 0.01  # ... its corners at least this share of the photo's side inside it
+SHEET_INSET = 0.03  # the sheet's edge, left out once it is flat (a share of the way to its centre)
 # Ruled and squared paper: thin straight lines that cross most of the image, two or more of them.
 MIN_SHEET_SIDE = 200  # px: a smaller image is a crop of the digit, with no lines or sheet's edge to take out
 LINE_LEVEL = 0.125  # a line's faint edges count from this share of the strongest ink (strokes from INK_THRESHOLD)
@@ -59,12 +64,13 @@ def photo_ink(grey):
     is left must stand out from the noise, or there is no digit to read. An evenly lit image
     with no noise, MNIST's, reads as with one global paper level.
     """
-    if np.median(grey) >= 128:  # dark ink on light paper: ink is brighter once inverted
+    grey = flattened_sheet(grey)
+    if dark_ink(grey):  # ink is brighter than its paper once inverted
         grey = cv2.bitwise_not(grey)
     level = float(np.median(grey))
     paper = paper_level(grey)
-    ink = (grey.astype(np.float32) - paper) / np.maximum(255 - paper, 1)
     span = max(255 - float(np.median(paper)), 1)  # noise as a share of the paper's span, as the ink
+    ink = (grey.astype(np.float32) - paper) / np.maximum(255 - paper, 1)
     noise = noise_level(grey) / span
     if float(ink.max(initial=0)) * 255 < MIN_CONTRAST:
         if noise > 0:  # a photo of nothing, or too dark or blurred to see it
@@ -89,6 +95,64 @@ def photo_ink(grey):
     return cv2.convertScaleAbs(ink, alpha=255.0 / contrast)
 
 
+def flattened_sheet(grey):
+    """The sheet of paper seen from above, when the photo shows it lying on a desk (uint8); else the photo itself.
+
+    The sheet is the largest bright region (Otsu's threshold on the photo reduced to PAPER_SIDE) when it fills
+    SHEET_SHARE of the photo and its outline is a quadrilateral whose corners all lie inside the photo (a shadow's
+    or the light's edge runs out of it); it is warped flat, its edge (SHEET_INSET) left out.
+    """
+    height, width = grey.shape
+    if min(height, width) < MIN_SHEET_SIDE:
+        return grey
+    step = max(1, max(height, width) // PAPER_SIDE)
+    small = cv2.GaussianBlur(cv2.resize(grey, (width // step, height // step), interpolation=cv2.INTER_AREA),
+                             (5, 5), 0)
+    bright = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
+    contours = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]
+    if not contours:
+        return grey
+    hull = cv2.convexHull(max(contours, key=cv2.contourArea))
+    if not SHEET_SHARE[0] <= cv2.contourArea(hull) / small.size <= SHEET_SHARE[1]:
+        return grey
+    corners = cv2.approxPolyDP(hull, SHEET_ROUGHNESS * cv2.arcLength(hull, True), True).reshape(-1, 2)
+    clear = SHEET_CLEAR * max(small.shape)
+    if len(corners) != 4 or (corners < clear).any() or (corners > np.array(small.shape[::-1]) - 1 - clear).any():
+        return grey
+    corners = (corners.astype(np.float32) + 0.5) * step
+    corners = corners[np.argsort(np.arctan2(*(corners - corners.mean(0)).T[::-1]))]  # clockwise from top-left-ish
+    corners = np.roll(corners, -int(np.argmin(corners.sum(1))), axis=0)  # from the top-left
+    corners += (corners.mean(0) - corners) * SHEET_INSET
+    sides = np.linalg.norm(corners - np.roll(corners, -1, axis=0), axis=1)  # top, right, bottom, left
+    size = (round(max(sides[0], sides[2])), round(max(sides[1], sides[3])))
+    flat = np.float32([[0, 0], [size[0], 0], [size[0], size[1]], [0, size[1]]])
+    return cv2.warpPerspective(grey, cv2.getPerspectiveTransform(corners, flat), size, flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
+
+
+def reduced(grey):
+    """The image reduced by a whole step to about PAPER_SIDE, and the window narrower marks are taken for ink in."""
+    height, width = grey.shape
+    step = max(1, max(height, width) // PAPER_SIDE)
+    small = cv2.resize(grey, (max(1, width // step), max(1, height // step)), interpolation=cv2.INTER_AREA)
+    side = max(small.shape)
+    window = 2 * round(max(PAPER_WINDOW * side, min(MIN_PAPER_WINDOW, side)) / 2) + 1
+    return small, step, window
+
+
+def dark_ink(grey):
+    """Whether the ink is darker than its paper: the median is light, or, on a photo of a sheet, the marks
+    narrower than the paper's window are more dark than light (a shadow may cover most of the sheet).
+    A crop smaller than MIN_SHEET_SIDE goes by its median (MNIST's light strokes leave dark gaps as wide)."""
+    small, _, window = reduced(grey)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (window, window))
+    dark = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel, borderType=cv2.BORDER_REFLECT)
+    light = cv2.morphologyEx(small, cv2.MORPH_TOPHAT, kernel, borderType=cv2.BORDER_REFLECT)
+    if np.median(grey) >= 128 or min(grey.shape) < MIN_SHEET_SIDE:
+        return np.median(grey) >= 128
+    return cv2.sumElems(dark)[0] > cv2.sumElems(light)[0]
+
+
 def paper_level(grey):
     """The paper's level under each pixel of an image with bright ink on darker paper (float32).
 
@@ -99,10 +163,8 @@ def paper_level(grey):
     WIDE_PAPER times wider): what is darker, and wider than the window, is a bold stroke's ink.
     """
     height, width = grey.shape
-    step = max(1, max(height, width) // PAPER_SIDE)
-    small = cv2.resize(grey, (max(1, width // step), max(1, height // step)), interpolation=cv2.INTER_AREA)
+    small, step, window = reduced(grey)
     side = max(small.shape)
-    window = 2 * round(max(PAPER_WINDOW * side, min(MIN_PAPER_WINDOW, side)) / 2) + 1
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (window, window))
     paper = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_REFLECT)
     step_kernel = np.ones((3, 3), np.uint8)
