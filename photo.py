@@ -40,7 +40,7 @@ MAX_LINE_WIDTH = 10  # px: a printed line, blurred, is no wider; a felt-tip's st
 DOWN, ACROSS = (MAX_LINE_WIDTH + 1, 1), (1, MAX_LINE_WIDTH + 1)  # (height, width): runs longer than a line is wide
 LINE_BAND = 9  # px: the band taken out along each line found, its anti-aliased and blurred edges included
 LINE_OWN = 25  # percentile of the ink across a line's band along it: the line's own, where no stroke lies on it
-STROKE_MASS = 1.8  # where the ink across a line's band is this many times the line's own, a stroke lies on it
+STROKE_MASS = 3.0  # where the ink across a line's band is this many times the line's own, a stroke lies on it
 # A photo of a sheet shows paper all round the digit: marks that reach the photo's edge are what
 # the light and the lines leave there (a shadow's corner, a line's stub where it leaves the picture).
 EDGE_SCRAP = 0.15  # ... each shorter than this share of the photo's side, or no wider than a line (a line's end):
