@@ -6,11 +6,12 @@ import cv2
 import numpy as np
 
 MIN_CONTRAST = 26  # an opaque image whose levels differ less than this is blank
-DARKEST_PAPER = 0.8  # a shadow over uneven light darkens paper by up to ~75 % (benchmarks/photos.py)
 # A photo: the paper's level is estimated locally, wider than a stroke and narrower than a shadow.
 PAPER_SIDE = 256  # ... on the image reduced to this side: light varies smoothly, and this is cheap
 PAPER_WINDOW = 0.05  # ... over windows this share of the image's side: wider than a felt-tip's stroke ...
 MIN_PAPER_WINDOW = 15  # ... and at least this many pixels: MNIST's strokes are up to ~7 px of 28
+DARKEST_PAPER = 0.65  # a shadow darkens paper by up to ~60 % of the paper around it (benchmarks/photos.py) ...
+WIDE_PAPER = 3  # ... around it: over a window this many times paper_level's (a bold stroke is narrower)
 REGROW = 1.0  # ... then regrown under the image for this many windows' widths, as far as the paper reaches
 BOX_RESIDUAL = np.sqrt(8 / 9)  # the share of white noise's deviation left once a 3x3 mean is taken out
 NOISE_SIGMAS = 3  # ink fainter than the paper's level plus this many times its noise is noise
@@ -22,6 +23,11 @@ AT_THE_EDGE = ("No digit found inside the photo: the only marks reach its edge (
                "all round it.")
 FAINT_INK = ("No digit found: no ink stands out from the paper. The photo may be blank, too dark or blurred "
              "(take it again in good light, the digit in focus), or hold only noise or scattered marks.")
+# A sheet lying on a desk (flattened_sheet): a bright quadrilateral that fills this share of the photo ...
+SHEET_SHARE = (0.2, 0.95)
+SHEET_ROUGHNESS = 0.02  # ... its outline a polygon within this share of its perimeter ...
+SHEET_CLEAR = 0.01  # ... its corners at least this share of the photo's side inside it
+SHEET_INSET = 0.03  # the sheet's edge, left out once it is flat (a share of the way to its centre)
 # Ruled and squared paper: thin straight lines that cross most of the image, two or more of them.
 MIN_SHEET_SIDE = 200  # px: a smaller image is a crop of the digit, with no lines or sheet's edge to take out
 LINE_LEVEL = 0.125  # a line's faint edges count from this share of the strongest ink (strokes from INK_THRESHOLD)
@@ -33,6 +39,8 @@ MIN_LINES = 2  # ruled paper has many lines; one long straight mark may be a dig
 MAX_LINE_WIDTH = 10  # px: a printed line, blurred, is no wider; a felt-tip's stroke may be
 DOWN, ACROSS = (MAX_LINE_WIDTH + 1, 1), (1, MAX_LINE_WIDTH + 1)  # (height, width): runs longer than a line is wide
 LINE_BAND = 9  # px: the band taken out along each line found, its anti-aliased and blurred edges included
+LINE_OWN = 25  # percentile of the ink across a line's band along it: the line's own, where no stroke lies on it
+STROKE_MASS = 3.0  # where the ink across a line's band is this many times the line's own, a stroke lies on it
 # A photo of a sheet shows paper all round the digit: marks that reach the photo's edge are what
 # the light and the lines leave there (a shadow's corner, a line's stub where it leaves the picture).
 EDGE_SCRAP = 0.15  # ... each shorter than this share of the photo's side, or no wider than a line (a line's end):
@@ -56,14 +64,13 @@ def photo_ink(grey):
     is left must stand out from the noise, or there is no digit to read. An evenly lit image
     with no noise, MNIST's, reads as with one global paper level.
     """
-    if np.median(grey) >= 128:  # dark ink on light paper: ink is brighter once inverted
+    grey = flattened_sheet(grey)
+    if dark_ink(grey):  # ink is brighter than its paper once inverted
         grey = cv2.bitwise_not(grey)
     level = float(np.median(grey))
-    # Paper in shadow or poor light is at most DARKEST_PAPER darker than the sheet's median: what is darker
-    # and wider than paper_level's window is a bold stroke's ink, not paper.
-    paper = np.minimum(paper_level(grey), level + DARKEST_PAPER * (255 - level))
-    ink = (grey.astype(np.float32) - paper) / np.maximum(255 - paper, 1)
+    paper = paper_level(grey)
     span = max(255 - float(np.median(paper)), 1)  # noise as a share of the paper's span, as the ink
+    ink = (grey.astype(np.float32) - paper) / np.maximum(255 - paper, 1)
     noise = noise_level(grey) / span
     if float(ink.max(initial=0)) * 255 < MIN_CONTRAST:
         if noise > 0:  # a photo of nothing, or too dark or blurred to see it
@@ -88,24 +95,86 @@ def photo_ink(grey):
     return cv2.convertScaleAbs(ink, alpha=255.0 / contrast)
 
 
+def flattened_sheet(grey):
+    """The sheet of paper seen from above, when the photo shows it lying on a desk (uint8); else the photo itself.
+
+    The sheet is the largest bright region (Otsu's threshold on the photo reduced to PAPER_SIDE) when it fills
+    SHEET_SHARE of the photo and its outline is a quadrilateral whose corners all lie inside the photo (a shadow's
+    or the light's edge runs out of it); it is warped flat, its edge (SHEET_INSET) left out.
+    """
+    height, width = grey.shape
+    if min(height, width) < MIN_SHEET_SIDE:
+        return grey
+    step = max(1, max(height, width) // PAPER_SIDE)
+    small = cv2.GaussianBlur(cv2.resize(grey, (width // step, height // step), interpolation=cv2.INTER_AREA),
+                             (5, 5), 0)
+    bright = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
+    contours = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]
+    if not contours:
+        return grey
+    hull = cv2.convexHull(max(contours, key=cv2.contourArea))
+    if not SHEET_SHARE[0] <= cv2.contourArea(hull) / small.size <= SHEET_SHARE[1]:
+        return grey
+    corners = cv2.approxPolyDP(hull, SHEET_ROUGHNESS * cv2.arcLength(hull, True), True).reshape(-1, 2)
+    clear = SHEET_CLEAR * max(small.shape)
+    if len(corners) != 4 or (corners < clear).any() or (corners > np.array(small.shape[::-1]) - 1 - clear).any():
+        return grey
+    corners = (corners.astype(np.float32) + 0.5) * step
+    corners = corners[np.argsort(np.arctan2(*(corners - corners.mean(0)).T[::-1]))]  # clockwise from top-left-ish
+    corners = np.roll(corners, -int(np.argmin(corners.sum(1))), axis=0)  # from the top-left
+    corners += (corners.mean(0) - corners) * SHEET_INSET
+    sides = np.linalg.norm(corners - np.roll(corners, -1, axis=0), axis=1)  # top, right, bottom, left
+    size = (round(max(sides[0], sides[2])), round(max(sides[1], sides[3])))
+    flat = np.float32([[0, 0], [size[0], 0], [size[0], size[1]], [0, size[1]]])
+    return cv2.warpPerspective(grey, cv2.getPerspectiveTransform(corners, flat), size, flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
+
+
+def reduced(grey):
+    """The image reduced by a whole step to about PAPER_SIDE, and the window narrower marks are taken for ink in."""
+    height, width = grey.shape
+    step = max(1, max(height, width) // PAPER_SIDE)
+    small = cv2.resize(grey, (max(1, width // step), max(1, height // step)), interpolation=cv2.INTER_AREA)
+    side = max(small.shape)
+    window = 2 * round(max(PAPER_WINDOW * side, min(MIN_PAPER_WINDOW, side)) / 2) + 1
+    return small, step, window
+
+
+def dark_ink(grey):
+    """Whether the ink is darker than its paper: the median is light, or, on a photo of a sheet, the marks
+    narrower than the paper's window are more dark than light (a shadow may cover most of the sheet).
+    A crop smaller than MIN_SHEET_SIDE goes by its median (MNIST's light strokes leave dark gaps as wide)."""
+    small, _, window = reduced(grey)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (window, window))
+    dark = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel, borderType=cv2.BORDER_REFLECT)
+    light = cv2.morphologyEx(small, cv2.MORPH_TOPHAT, kernel, borderType=cv2.BORDER_REFLECT)
+    if np.median(grey) >= 128 or min(grey.shape) < MIN_SHEET_SIDE:
+        return np.median(grey) >= 128
+    return cv2.sumElems(dark)[0] > cv2.sumElems(light)[0]
+
+
 def paper_level(grey):
     """The paper's level under each pixel of an image with bright ink on darker paper (float32).
 
     A morphological opening takes out whatever is narrower than PAPER_WINDOW (the strokes),
     keeping the light's gradients and shadows' edges, which are wider; it runs on the image
     reduced to PAPER_SIDE, where it is cheap, and its result is brought back to full size.
+    Paper in a shadow is at most DARKEST_PAPER darker than the paper around it (an opening
+    WIDE_PAPER times wider): what is darker, and wider than the window, is a bold stroke's ink.
     """
     height, width = grey.shape
-    step = max(1, max(height, width) // PAPER_SIDE)
-    small = cv2.resize(grey, (max(1, width // step), max(1, height // step)), interpolation=cv2.INTER_AREA)
+    small, step, window = reduced(grey)
     side = max(small.shape)
-    window = 2 * round(max(PAPER_WINDOW * side, min(MIN_PAPER_WINDOW, side)) / 2) + 1
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (window, window))
     paper = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_REFLECT)
     step_kernel = np.ones((3, 3), np.uint8)
     for _ in range(round(REGROW * window)):  # regrown where the opening cut it: a shadow's corners
         paper = np.minimum(cv2.dilate(paper, step_kernel), small)
-    return cv2.resize(paper.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
+    wide = min(WIDE_PAPER * window, 2 * side + 1)
+    around = cv2.morphologyEx(small, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (wide, wide)),
+                              borderType=cv2.BORDER_REFLECT).astype(np.float32)
+    paper = np.minimum(paper, around + DARKEST_PAPER * (255 - around))
+    return cv2.resize(paper, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 def noise_level(grey):
@@ -118,20 +187,21 @@ def noise_level(grey):
 def ruled_lines(ink):
     """The pixels of the ruled or squared lines in an ink map (bool): thin straight lines, two or more,
     nearly level or upright, that run across most of the image (LINE_SPAN). Where a digit's stroke
-    crosses a line or runs along it, the ink there is thicker than a line, and is kept; a digit's
+    crosses a line or runs along it, there is more ink across the line than its own, and it is kept; a digit's
     straight strokes (a 1, the bar of a 7) are no lines: none is that long and that thin.
     An image smaller than MIN_SHEET_SIDE is a crop of the digit: no lines."""
     peak = float(ink.max(initial=0))
     if min(ink.shape) < MIN_SHEET_SIDE or peak == 0:
         return np.zeros(ink.shape, bool)
     marks = (ink >= LINE_LEVEL * peak).astype(np.uint8)
-    level, upright = line_band(marks), line_band(np.ascontiguousarray(marks.T)).T
+    level_ends, upright_ends = line_ends(marks), line_ends(np.ascontiguousarray(marks.T))
+    level, upright = band_along(level_ends, marks.shape), band_along(upright_ends, marks.shape[::-1]).T
+    # where a stroke runs along a line, the band leaves it (the other way's lines are no stroke)
+    level &= 1 - strokes_along(level_ends, ink * (1 - upright))
+    upright &= 1 - strokes_along(upright_ends, np.ascontiguousarray((ink * (1 - level)).T)).T
     upright &= 1 - thick(marks & (1 - level), ACROSS)
     level &= 1 - thick(marks & (1 - upright), DOWN)  # a grid's crossings are no stroke's ink
-    lines = marks & (level | upright)
-    strokes = cv2.morphologyEx(marks & (1 - lines), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))  # no specks
-    holes = cv2.morphologyEx(strokes, cv2.MORPH_CLOSE, np.ones((LINE_BAND + 2,) * 2, np.uint8))
-    return (lines & (1 - holes)).astype(bool)  # where a stroke crosses a grid's crossing, it is whole again
+    return (marks & (level | upright)).astype(bool)
 
 
 def marks_at_the_edge(ink):
@@ -168,11 +238,12 @@ def thick(marks, run):
                             borderValue=0)
 
 
-def line_band(marks):
-    """A 0/1 band along each nearly level line across a 0/1 mask of marks, see ruled_lines; all zeros if none.
+def line_ends(marks):
+    """(y at the left edge, y at the right edge) of each nearly level line across a 0/1 mask of marks, see
+    ruled_lines; none if fewer than MIN_LINES are found: they are taken for a digit's.
 
     The lines are found among the thin marks by a Hough transform, the strongest first, one
-    for each band of LINE_BAND pixels; if fewer than MIN_LINES are found, they are taken for a digit's.
+    for each band of LINE_BAND pixels.
     """
     height, width = marks.shape
     found = cv2.HoughLinesWithAccumulator(marks & (1 - thick(marks, DOWN)), 1, LINE_ANGLE_STEP,
@@ -185,8 +256,43 @@ def line_band(marks):
             continue
         if all(abs(left - a) > LINE_BAND and abs(right - b) > LINE_BAND for a, b in ends):
             ends.append((left, right))
-    band = np.zeros_like(marks)
-    if len(ends) >= MIN_LINES:
-        for left, right in ends:
-            cv2.line(band, (0, round(left)), (width, round(right)), 1, LINE_BAND)
+    return ends if len(ends) >= MIN_LINES else []
+
+
+def band_along(ends, shape):
+    """A 0/1 band LINE_BAND wide along each line (see line_ends) in an image of this shape."""
+    band = np.zeros(shape, np.uint8)
+    for left, right in ends:
+        cv2.line(band, (0, round(left)), (shape[1], round(right)), 1, LINE_BAND)
     return band
+
+
+def strokes_along(ends, ink):
+    """0/1: where a stroke lies on any of the lines (see line_ends) of an ink map."""
+    stroke = np.zeros(ink.shape, np.uint8)
+    for left, right in ends:
+        stroke[stroke_along(ink, left, right)] = 1
+    return stroke
+
+
+def stroke_along(ink, left, right):
+    """Where a stroke lies on the line from (0, left) to (width, right) of an ink map (bool, the image's shape):
+    the columns where the ink across the line's band (its mass: darker or wider ink) is STROKE_MASS times the
+    line's own (its LINE_OWN percentile along the line: a stroke may run along half of it)."""
+    height, width = ink.shape
+    xs = np.arange(width)
+    centre = np.rint(left + (right - left) * xs / width).astype(int)
+    rows = centre[None] + np.arange(-LINE_BAND, LINE_BAND + 1)[:, None]  # twice the band: a line found tilted
+    inside = (rows >= 0) & (rows < height)
+    mass = np.where(inside, ink[np.clip(rows, 0, height - 1), xs[None]], 0).sum(0)
+    mass = cv2.blur(mass.astype(np.float32)[None], (3, 1))[0]  # a JPEG block's ripple is no stroke
+    whole = inside.all(0)  # where the photo's edge cuts the band, the line is lighter: no measure
+    marked = mass[whole & (mass > 0)]
+    heavy = whole & (mass > STROKE_MASS * (np.percentile(marked, LINE_OWN) if marked.size else 0))
+    stroke = np.zeros(ink.shape, bool)
+    grow = cv2.dilate(heavy.astype(np.uint8)[None], np.ones((1, LINE_BAND), np.uint8))[0].astype(bool)
+    for offset in range(-LINE_BAND, LINE_BAND + 1):
+        row = centre + offset
+        keep = grow & (row >= 0) & (row < height)
+        stroke[row[keep], xs[keep]] = True
+    return stroke

@@ -16,8 +16,15 @@ Only digits the model reads right when the same ink is sent as a Sketchpad canva
 does, not the model's own misreadings. The baseline is prepare() as it was before the
 photo path (commit BASELINE_COMMIT, loaded from git), on the same photos.
 
-Also: numbers written on ruled paper, read by split_number; and sheets with no digit on
-them (blank, only ruled or squared lines, dark and blurred), which must give no digit:
+A phone's harder photos (issue 28): the sheet lying on a desk, seen at an angle and turned,
+filling 55-85 % of the photo; the digit written in a form's row of printed boxes (sometimes
+touching its box); a glare spot centred on the ink; the phone's hard-edged shadow with its
+edge across the digit; a hard-edged shadow over part of the sheet; a tight crop of a bold
+marker digit on grey or coloured paper; a thin ballpoint (1-2 px).
+
+Also: numbers written on ruled paper and on a sheet on a desk, read by split_number; and sheets
+with no digit on them (blank, only ruled or squared lines, dark and blurred, on a desk, under a
+hard shadow or glare), which must give no digit:
 prepare() returns None or raises NotADigitError. Seeded: the same command prints the same figures.
 """
 
@@ -71,6 +78,27 @@ NOISE = (2.0, 6.0)  # sensor noise, levels of 255 (sigma)
 JPEG_QUALITY = (55, 85)
 DARK_EXPOSURE = (0.06, 0.18)  # a dark photo: this bright ...
 DARK_BLUR = (6.0, 15.0)  # ... and this blurred (px, sigma)
+# A phone's photos (issue 28):
+DESKS = ((125, 92, 62), (160, 125, 88), (92, 62, 42), (72, 72, 78), (45, 48, 58), (150, 150, 146), (110, 120, 95))
+DESK_GRAIN = (0.04, 0.12)  # wood's grain: brightness varying this much, streaked along one way
+SHEET_FILL = (0.55, 0.85)  # the sheet fills this share of the photo ...
+SHEET_TURN = 30  # ... turned up to this many degrees ...
+SHEET_TILT = 0.1  # ... seen at an angle: each corner moved up to this share of the sheet's side ...
+SHEET_INSIDE = 0.02  # ... its corners at least this share of the side inside the photo
+BOX_COLOURS = ((40, 40, 45), (60, 80, 150), (110, 110, 115), (180, 90, 90))  # a form's printed box ...
+BOX_WIDTH = (1, 3)  # px ...
+BOX_ROOM = (-0.04, 0.25)  # ... this much wider than the digit each way, as a share of its height (< 0: it touches)
+GLARE = (0.35, 0.75)  # a lamp's or flash's glare adds this much light (of full scale) at its centre ...
+GLARE_SIZE = (0.06, 0.14)  # ... over a spot this wide (sigma, share of the side), centred on the ink
+HARD_SHADOW_DEPTH = (0.35, 0.6)  # a hard-edged shadow darkens the paper by this share ...
+HARD_SHADOW_EDGE = (0.8, 4.0)  # ... its edge blurred this little (px, sigma)
+PHONE_SHADOW_EDGE = (2.0, 8.0)  # the phone's shadow: a little softer, its edge across the digit
+MARKER_HEIGHT = (0.7, 0.9)  # a tight crop: the digit fills this share of the photo's height ...
+MARKER_PEN = (0.1, 0.17)  # ... in a bold marker this wide (share of the digit's height) ...
+CROP_SIDE = (300, 700)  # ... on a photo this many px a side
+TINTED_PAPERS = {"grey": (200, 200, 196), "dark grey": (170, 170, 168), "blue": (175, 200, 225),
+                 "green": (190, 220, 180), "pink": (235, 190, 200), "kraft": (190, 160, 120)}
+BALLPOINT = (1, 2)  # px: a thin ballpoint's line, for a digit 180-420 px tall
 
 FULL_MNIST = ROOT.parent / "shared" / "mnist"
 FULL_PENDIGITS = ROOT.parent / "shared" / "pendigits"
@@ -87,21 +115,32 @@ CONDITIONS = {
     "soft shadow": dict(shadow=True),
     "blur, noise, JPEG 55-85 + uneven light": dict(gradient=True, camera=True),
     "all of these": dict(gradient=True, shadow=True, papers=("plain", "ruled", "squared"), inks=ALL_INKS, camera=True),
+    # a phone's photos (issue 28), each with blur, noise and JPEG
+    "sheet on a desk, at an angle, filling 55-85 %": dict(desk=True, gradient=True, camera=True),
+    "digit in a printed box (a form's row)": dict(box=True, gradient=True, camera=True),
+    "glare spot over the ink": dict(glare=True, camera=True),
+    "the phone's shadow edge across the digit": dict(phone_shadow=True, camera=True),
+    "hard-edged shadow over part of the sheet": dict(hard_shadow=True, gradient=True, camera=True),
+    "tight crop, bold marker, grey or coloured paper": dict(crop=True, tinted=True, inks=("black",), camera=True),
+    "thin ballpoint (1-2 px)": dict(ballpoint=True, gradient=True, camera=True),
 }
 NO_DIGIT = {  # sheets with no digit: (paper kinds, what the camera adds)
     "blank sheet (uneven light, shadow, noise, JPEG)": dict(gradient=True, shadow=True, camera=True),
     "ruled lines only (uneven light, noise, JPEG)": dict(gradient=True, papers=("ruled",), camera=True),
     "squared lines only (uneven light, noise, JPEG)": dict(gradient=True, papers=("squared",), camera=True),
     "dark, blurred photo": dict(gradient=True, papers=("plain", "ruled", "squared"), camera=True, dark=True),
+    "blank sheet on a desk (uneven light, noise, JPEG)": dict(desk=True, gradient=True, papers=("plain", "ruled"),
+                                                               camera=True),
+    "blank sheet, hard-edged shadow or glare": dict(hard_shadow=True, glare=True, camera=True),
 }
 
 
 # --- Making a photo ------------------------------------------------------------------
 
 
-def sheet(rng, shape, kind, spacing):
+def sheet(rng, shape, kind, spacing, tones=PAPERS):
     """A sheet of paper (float32 RGB in [0, 1]) of a random tone: plain, ruled or squared."""
-    tone = np.float32(PAPERS[rng.choice(list(PAPERS))]) / 255
+    tone = np.float32(tones[rng.choice(list(tones))]) / 255
     grain = cv2.GaussianBlur(rng.normal(0, PAPER_GRAIN, shape).astype(np.float32), (0, 0), 1.0)
     page = tone * (1 + grain)[..., None]
     if kind == "plain":
@@ -164,13 +203,17 @@ def camera_turn(rng, shape, margin):
 
 
 def photograph(rng, alpha, spacing, papers=("plain",), inks=PENS, gradient=False, shadow=False, camera=False,
-               dark=False):
+               dark=False, tinted=False, box=False, desk=False, glare=False, hard_shadow=False, phone_shadow=False):
     """Ink (float32 alpha, the photo's shape) on a sheet, photographed -> (uint8 RGB photo, the ink as the photo
-    holds it: uint8 alpha, for the canvas that the model's own reading is checked on)."""
+    holds it: uint8 alpha, for the canvas that the model's own reading is checked on). On a desk, the ink is the
+    sheet's as seen from above: what the photo's rectified sheet holds."""
     margin = round(SHEET_MARGIN * max(alpha.shape))
     alpha = np.pad(alpha, margin)
     shape = alpha.shape
-    page = write(rng, sheet(rng, shape, rng.choice(papers), spacing), alpha, rng.choice(inks))
+    page = sheet(rng, shape, rng.choice(papers), spacing, TINTED_PAPERS if tinted else PAPERS)
+    if box:
+        page = printed_boxes(rng, page, alpha)
+    page = write(rng, page, alpha, rng.choice(inks))
     page *= lighting(rng, shape, gradient, shadow)[..., None]
     if dark:
         page *= rng.uniform(*DARK_EXPOSURE)
@@ -178,6 +221,13 @@ def photograph(rng, alpha, spacing, papers=("plain",), inks=PENS, gradient=False
     turn = camera_turn(rng, size[::-1], margin)
     page = cv2.warpPerspective(page, turn, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     ink = cv2.warpPerspective(alpha, turn, size, flags=cv2.INTER_LINEAR)
+    if hard_shadow or phone_shadow:
+        page *= hard_shadow_light(rng, ink, HARD_SHADOW_EDGE if hard_shadow else PHONE_SHADOW_EDGE,
+                                  across=phone_shadow)[..., None]
+    if glare:
+        page += glare_light(rng, ink)[..., None]
+    if desk:
+        page = on_desk(rng, page)
     if camera:
         page = cv2.GaussianBlur(page, (0, 0), rng.uniform(*(DARK_BLUR if dark else BLUR)))
         page += rng.normal(0, rng.uniform(*NOISE) / 255, page.shape).astype(np.float32)
@@ -188,12 +238,98 @@ def photograph(rng, alpha, spacing, papers=("plain",), inks=PENS, gradient=False
     return photo, np.clip(ink * 255 + 0.5, 0, 255).astype(np.uint8)  # the channel order is no matter: RGB or BGR
 
 
-def digit_ink(rng, strokes, side=SIDE):
-    """One digit's unit strokes written on a sheet -> (float32 alpha of the sheet, the digit's height in px)."""
-    height = rng.uniform(*DIGIT_HEIGHT)
-    pen = max(2, round(height * rng.uniform(*PEN_WIDTH)))
-    extent = np.abs(np.concatenate([np.reshape(s, (-1, 2)) for s in strokes])).max(0) * height + pen
-    low, high = extent + MARGIN * side, side - extent - MARGIN * side
+def printed_boxes(rng, page, alpha):
+    """A form's row of printed boxes on the page, the digit written in one of them (maybe touching it)."""
+    x, y, width, height = cv2.boundingRect((alpha > 0.5).astype(np.uint8))
+    room = rng.uniform(*BOX_ROOM, 4) * height
+    left, top, right, bottom = x - room[0], y - room[1], x + width + room[2], y + height + room[3]
+    lines = np.zeros(alpha.shape, np.uint8)
+    pen = int(rng.integers(*BOX_WIDTH, endpoint=True))
+    side = right - left
+    cells = range(-int(rng.integers(0, 3, endpoint=True)), int(rng.integers(1, 4, endpoint=True)))
+    for cell in cells:
+        corner = (round(left + cell * side), round(top))
+        cv2.rectangle(lines, corner, (round(left + (cell + 1) * side), round(bottom)), 255, pen, cv2.LINE_AA)
+    colour = np.float32(BOX_COLOURS[rng.integers(len(BOX_COLOURS))]) / 255
+    return lay(page, lines.astype(np.float32) / 255, colour)
+
+
+def hard_shadow_light(rng, ink, edge, across):
+    """How much light a hard-edged shadow leaves (float32, the photo's shape): a straight edge over part of the
+    photo; `across`: the phone's shadow, its edge crossing the digit's ink."""
+    height, width = ink.shape
+    if across:
+        through = ink_point(rng, ink)
+    else:
+        through = np.float32(rng.uniform(0.2, 0.8, 2) * (width, height))
+    angle = rng.uniform(0, 2 * np.pi)
+    grid_y, grid_x = np.mgrid[0:height, 0:width].astype(np.float32)
+    side = (grid_x - through[0]) * np.cos(angle) + (grid_y - through[1]) * np.sin(angle)
+    shade = cv2.GaussianBlur((side > 0).astype(np.float32), (0, 0), rng.uniform(*edge))
+    return 1 - rng.uniform(*HARD_SHADOW_DEPTH) * shade
+
+
+def ink_point(rng, ink):
+    """(x, y) of a pixel of the ink, chosen at random; on a blank sheet, anywhere in its middle half."""
+    ys, xs = np.nonzero(ink > 0.5)
+    if not len(xs):
+        return (rng.uniform(0.25, 0.75, 2) * ink.shape[::-1]).astype(int)
+    pick = rng.integers(len(xs))
+    return np.array([xs[pick], ys[pick]])
+
+
+def glare_light(rng, ink):
+    """The light a glare spot adds (float32, the photo's shape, of full scale), centred on a point of the ink."""
+    height, width = ink.shape
+    spot = np.zeros(ink.shape, np.float32)
+    x, y = ink_point(rng, ink)
+    spot[y, x] = 1
+    sigma = rng.uniform(*GLARE_SIZE) * max(ink.shape)
+    spot = cv2.GaussianBlur(spot, (0, 0), sigma)
+    return rng.uniform(*GLARE) * spot / spot.max()
+
+
+def on_desk(rng, page):
+    """The photographed sheet (float32 RGB, the photo's shape) lying on a desk, seen at an angle and turned: it fills
+    SHEET_FILL of the photo, its corners inside it."""
+    height, width = page.shape[:2]
+    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    while True:
+        fill = rng.uniform(*SHEET_FILL)
+        turn = cv2.getRotationMatrix2D((width / 2, height / 2), rng.uniform(-SHEET_TURN, SHEET_TURN), np.sqrt(fill))
+        placed = cv2.transform(corners[None], turn)[0] + rng.uniform(-SHEET_TILT, SHEET_TILT, (4, 2)) * width
+        placed = (placed + rng.uniform(-0.1, 0.1, 2) * width).astype(np.float32)
+        inside = SHEET_INSIDE * width
+        area = cv2.contourArea(placed) / (width * height)
+        if (placed.min() >= inside and placed[:, 0].max() <= width - inside and placed[:, 1].max() <= height - inside
+                and SHEET_FILL[0] <= area <= SHEET_FILL[1]):
+            break
+    view = cv2.getPerspectiveTransform(corners, placed.astype(np.float32))
+    seen = cv2.warpPerspective(page, view, (width, height), flags=cv2.INTER_LINEAR)
+    cover = cv2.warpPerspective(np.ones((height, width), np.float32), view, (width, height), flags=cv2.INTER_LINEAR)
+    grain = rng.normal(0, 1, (height, width)).astype(np.float32)
+    streak = rng.uniform(15, 60)
+    grain = cv2.GaussianBlur(grain, (0, 0), sigmaX=streak, sigmaY=1.5) if rng.random() < 0.5 else \
+        cv2.GaussianBlur(grain, (0, 0), sigmaX=1.5, sigmaY=streak)
+    grain *= rng.uniform(*DESK_GRAIN) / max(float(grain.std()), 1e-6)
+    desk = np.float32(DESKS[rng.integers(len(DESKS))]) / 255 * rng.uniform(0.7, 1.2) * (1 + grain)[..., None]
+    return seen * cover[..., None] + desk * (1 - cover[..., None])
+
+
+def digit_ink(rng, strokes, side=SIDE, ballpoint=False, crop=False):
+    """One digit's unit strokes written on a sheet -> (float32 alpha of the sheet, the digit's height in px).
+    ballpoint: in a thin pen; crop: in a bold marker, filling most of a tight crop."""
+    if crop:
+        height = rng.uniform(*MARKER_HEIGHT) * side
+        pen = round(height * rng.uniform(*MARKER_PEN))
+    else:
+        height = rng.uniform(*DIGIT_HEIGHT)
+        pen = int(rng.integers(*BALLPOINT, endpoint=True)) if ballpoint else max(2, round(height * rng.uniform(
+            *PEN_WIDTH)))
+    reach = np.abs(np.concatenate([np.reshape(s, (-1, 2)) for s in strokes])).max(0)
+    extent = reach * height + (pen / 2 if crop else pen)
+    margin = 0 if crop else MARGIN * side
+    low, high = extent + margin, np.maximum(side - extent - margin, extent + margin)
     alpha = np.zeros((side, side), np.uint8)
     sketchpad.draw_path(alpha, strokes, rng.uniform(low, high), height, pen, colour=255)
     return alpha.astype(np.float32) / 255, height
@@ -203,9 +339,10 @@ def rule_spacing(rng, height):
     return max(MIN_RULE_SPACING, rng.uniform(*RULE_SPACING) * height)
 
 
-def digit_photo(rng, strokes, **condition):
+def digit_photo(rng, strokes, ballpoint=False, crop=False, **condition):
     """A photo of one digit on paper, under a condition (see CONDITIONS) -> (RGB photo, uint8 ink alpha)."""
-    alpha, height = digit_ink(rng, strokes)
+    side = int(rng.integers(*CROP_SIDE)) if crop else SIDE
+    alpha, height = digit_ink(rng, strokes, side, ballpoint, crop)
     return photograph(rng, alpha, rule_spacing(rng, height), **condition)
 
 
@@ -290,8 +427,12 @@ def no_digit_rates(args, classify, readers):
     return rows
 
 
-def number_rates(args, classify, splitters):
-    """Numbers written on ruled paper in uneven light, read by each split_number: {reader: exact-match share}."""
+NUMBERS = {"on ruled paper, uneven light": dict(papers=("ruled",), gradient=True),
+           "on a sheet lying on a desk, at an angle (noise, JPEG)": dict(desk=True, gradient=True, camera=True)}
+
+
+def number_rates(args, classify, splitters, condition):
+    """Numbers written on a sheet (see NUMBERS), read by each split_number: {reader: exact-match share}."""
     pen = datasets.load_pendigits(datasets.pendigits_file(args.pendigits, "test"))
     strokes = [sketchpad.unit_strokes(d.strokes) for d in pen]
     labels, writers = np.array([d.label for d in pen]), np.array([d.writer for d in pen])
@@ -303,9 +444,9 @@ def number_rates(args, classify, splitters):
             continue  # the canvas itself is misread
         ink = canvas[..., 3]
         pad = ink.shape[0] // 2
-        alpha = np.pad(ink, pad).astype(np.float32) / 255
-        photo, _ = photograph(rng, alpha, rule_spacing(rng, max(t.shape[0] for t in tiles)), papers=("ruled",),
-                              gradient=True)
+        rows = max(pad, (round(0.75 * (ink.shape[1] + 2 * pad)) - ink.shape[0]) // 2) if "desk" in condition else pad
+        alpha = np.pad(ink, ((rows, rows), (pad, pad))).astype(np.float32) / 255  # a sheet, square-ish on a desk
+        photo, _ = photograph(rng, alpha, rule_spacing(rng, max(t.shape[0] for t in tiles)), **condition)
         for reader, split in splitters.items():
             right[reader] += read_number(split, classify, photo) == truth
         count += 1
@@ -352,8 +493,8 @@ def main():
           "read right, top-1")
     table("condition", digit_rates(args, classify, readers, test_digits(args)), readers)
     table("no digit on the sheet: answered \"no digit\"", no_digit_rates(args, classify, readers), readers)
-    table(f"{args.numbers} numbers of 2-6 digits (one writer each) on ruled paper, uneven light: exact match",
-          {"split_number": number_rates(args, classify, splitters)}, readers)
+    table(f"{args.numbers} numbers of 2-6 digits (one writer each): exact match",
+          {name: number_rates(args, classify, splitters, condition) for name, condition in NUMBERS.items()}, readers)
 
 
 if __name__ == "__main__":

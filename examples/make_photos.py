@@ -4,7 +4,8 @@
 
 Made by benchmarks/photos.py's generator (seeded) from the pen digits' shipped test sample:
 real writers' strokes, in ink or pencil, on ruled or squared paper, lit unevenly, some with a
-shadow, blur, sensor noise and JPEG. The tests read them (tests/test_photos.py, tests/test_client.py).
+shadow, blur, sensor noise and JPEG; a sheet lying on a desk, a glare spot, a bold marker crop.
+The tests read them (tests/test_photos.py, tests/test_client.py).
 """
 
 import sys
@@ -28,6 +29,9 @@ DIGITS = {
     "photo_squared_2": (2, dict(gradient=True, papers=("squared",), camera=True)),
     "photo_pencil_shadow_5": (5, dict(shadow=True, inks=("pencil",))),
     "photo_red_ink_ruled_4": (4, dict(gradient=True, shadow=True, papers=("ruled",), inks=("red",), camera=True)),
+    "photo_desk_8": (8, dict(desk=True, gradient=True, camera=True)),
+    "photo_glare_2": (2, dict(glare=True, camera=True)),
+    "photo_marker_grey_0": (0, dict(crop=True, tinted=True, inks=("black",), camera=True)),
 }
 NUMBER = "photo_ruled_number_2026"
 BLANK = {"photo_ruled_blank": dict(gradient=True, papers=("ruled",), camera=True)}

@@ -12,7 +12,8 @@ import splitting
 from benchmarks import photos
 
 EXAMPLES = ROOT / "examples"
-DIGIT_PHOTOS = {"photo_ruled_7": 7, "photo_squared_2": 2, "photo_pencil_shadow_5": 5, "photo_red_ink_ruled_4": 4}
+DIGIT_PHOTOS = {"photo_ruled_7": 7, "photo_squared_2": 2, "photo_pencil_shadow_5": 5, "photo_red_ink_ruled_4": 4,
+                "photo_desk_8": 8, "photo_glare_2": 2, "photo_marker_grey_0": 0}
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +129,103 @@ def test_a_long_thin_stroke_filling_a_crop_is_no_ruled_line():
     cv2.line(page, (200, 10), (204, 390), 30, 4)  # a 1 as tall as the crop: one straight line is no ruled paper
     ink = preprocess.read_ink(page).map
     assert not photo.ruled_lines(ink.astype(np.float32) / 255).any()
+
+
+def ruled_page(spacing=60, squared=False, size=600):
+    """A sheet of ruled (or squared) paper: grey 150 lines, 2 px, on paper 235."""
+    page = np.full((size, size), 235, np.uint8)
+    for at in range(20, size, spacing):
+        cv2.line(page, (0, at), (size - 1, at), 150, 2)
+        if squared:
+            cv2.line(page, (at, 0), (at, size - 1), 150, 2)
+    return page
+
+
+def read(classify, image):
+    digit = preprocess.prepare(image)
+    return None if digit is None else int(np.argmax(classify(digit[np.newaxis])[0]))
+
+
+def test_a_7_whose_bar_lies_on_a_ruled_line_keeps_its_bar(classify):
+    page = ruled_page()
+    cv2.polylines(page, [np.array([(230, 200), (370, 200), (280, 440)])], False, 40, 5, cv2.LINE_AA)  # bar on y=200
+    assert read(classify, page) == 7
+
+
+def test_a_1_drawn_along_a_grid_line_is_read(classify):
+    page = ruled_page(squared=True)
+    cv2.line(page, (320, 150), (320, 450), 40, 5, cv2.LINE_AA)  # on the upright line x=320
+    assert read(classify, page) == 1
+
+
+@pytest.mark.parametrize("width", [28, 44])
+def test_a_bold_marker_digit_photographed_close_up_is_read(classify, width):
+    import awkward
+
+    noise = np.random.default_rng(width)
+    read_as = ""
+    for digit in range(10):
+        page = cv2.GaussianBlur(awkward.draw_grey(digit, 600, width, ink=40, paper=225).astype(np.float32), (0, 0), 1)
+        page = np.clip(page + noise.normal(0, 3, page.shape), 0, 255).astype(np.uint8)
+        read_as += str(read(classify, page))
+    assert read_as == "0123456789"
+
+
+def test_a_stroke_across_a_grid_crossing_stays_whole():
+    page = ruled_page(squared=True)
+    cv2.line(page, (200, 140), (440, 380), 40, 5, cv2.LINE_AA)  # through the crossings (260, 200), (320, 260) ...
+    strokes = (preprocess.read_ink(page).map >= preprocess.INK_THRESHOLD).astype(np.uint8)
+    pieces, _ = cv2.connectedComponents(strokes)
+    assert pieces - 1 == 1, "one stroke, not cut where it crosses the grid"
+
+
+def test_a_sheet_with_two_ruled_lines_reads_a_7_whose_foot_crosses_the_lower_one(classify):
+    page = np.full((600, 600), 235, np.uint8)
+    for y in (180, 420):
+        cv2.line(page, (0, y), (599, y), 150, 2)
+    cv2.polylines(page, [np.array([(230, 200), (370, 200), (290, 460)])], False, 40, 6, cv2.LINE_AA)
+    assert read(classify, page) == 7
+
+
+def sheet_on_a_desk(size=600):
+    """A bright sheet (220), a quadrilateral seen at an angle, on a dark desk (70), both a little noisy."""
+    photo = np.full((size, size), 70, np.uint8)
+    corners = np.array([(120, 90), (500, 140), (470, 520), (90, 480)], np.int32)
+    cv2.fillPoly(photo, [corners], 220)
+    noise = np.random.default_rng(0).normal(0, 2, photo.shape)
+    return np.clip(photo + noise, 0, 255).astype(np.uint8), corners
+
+
+def test_a_sheet_lying_on_a_desk_is_flattened_to_its_paper():
+    photo_of_desk, corners = sheet_on_a_desk()
+    flat = photo.flattened_sheet(photo_of_desk)
+    assert np.percentile(flat, 0.5) > 200, "no desk left around the sheet"
+    width, height = np.linalg.norm(corners[1] - corners[0]), np.linalg.norm(corners[3] - corners[0])
+    assert abs(flat.shape[1] - width) < 0.1 * width and abs(flat.shape[0] - height) < 0.1 * height
+
+
+def test_a_digit_on_a_sheet_on_a_desk_is_read(classify):
+    page, _ = sheet_on_a_desk()
+    cv2.polylines(page, [np.array([(250, 230), (350, 240), (290, 400)])], False, 40, 7, cv2.LINE_AA)  # a 7
+    assert read(classify, page) == 7
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_blank_sheet_on_a_desk_gives_no_digit(seed):
+    blank = np.zeros((photos.SIDE, photos.SIDE), np.float32)
+    sheet, _ = photos.photograph(np.random.default_rng(seed), blank, 60, papers=("ruled",), desk=True, gradient=True,
+                                 camera=True)
+    assert no_digit(sheet)
+
+
+def test_a_photo_whose_bright_part_is_cut_by_a_shadow_is_not_taken_for_a_sheet():
+    page = np.full((600, 600), 220, np.uint8)
+    page[:, 380:] = 90  # a shadow across the whole height: the bright part is a quadrilateral at the photo's edge
+    assert photo.flattened_sheet(page) is page
+
+
+def test_a_digit_on_a_sheet_mostly_in_shadow_is_read(classify):
+    page = np.full((600, 600), 225, np.uint8)
+    page[:, :400] = 95  # the shadow covers two thirds of the sheet: its median is the shadow's
+    cv2.polylines(page, [np.array([(150, 200), (290, 205), (210, 420)])], False, 30, 7, cv2.LINE_AA)  # a 7 in it
+    assert read(classify, page) == 7
