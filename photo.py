@@ -25,10 +25,12 @@ FAINT_INK = ("No digit found: no ink stands out from the paper. The photo may be
              "(take it again in good light, the digit in focus), or hold only noise or scattered marks.")
 # A sheet lying on a desk (flattened_sheet): a bright quadrilateral that fills this share of the photo ...
 SHEET_SHARE = (0.2, 0.95)
+SHEET_SOLIDITY = 0.8  # ... bright over this share of its outline (ink on it covers less) ...
 SHEET_ROUGHNESS = 0.02  # ... its outline a polygon within this share of its perimeter ...
 SHEET_CLEAR = 0.01  # ... its corners at least this share of the photo's side inside it
 SHEET_INSET = 0.03  # the sheet's edge, left out once it is flat (a share of the way to its centre)
 # Ruled and squared paper: thin straight lines that cross most of the image, two or more of them.
+DARK_BACKGROUND = 60  # a median darker than a sheet in shadow: light ink on a dark background
 MIN_SHEET_SIDE = 200  # px: a smaller image is a crop of the digit, with no lines or sheet's edge to take out
 LINE_LEVEL = 0.125  # a line's faint edges count from this share of the strongest ink (strokes from INK_THRESHOLD)
 LINE_SPAN = 0.5  # a line has marks along this share of its length in the image, more than a digit's stroke ...
@@ -115,6 +117,9 @@ def flattened_sheet(grey):
     hull = cv2.convexHull(max(contours, key=cv2.contourArea))
     if not SHEET_SHARE[0] <= cv2.contourArea(hull) / small.size <= SHEET_SHARE[1]:
         return grey
+    inside = cv2.fillConvexPoly(np.zeros_like(bright), hull, 1)
+    if cv2.countNonZero(bright & inside) < SHEET_SOLIDITY * cv2.countNonZero(inside):
+        return grey  # bright strokes on dark paper, not a sheet: paper is bright almost everywhere inside
     corners = cv2.approxPolyDP(hull, SHEET_ROUGHNESS * cv2.arcLength(hull, True), True).reshape(-1, 2)
     clear = SHEET_CLEAR * max(small.shape)
     if len(corners) != 4 or (corners < clear).any() or (corners > np.array(small.shape[::-1]) - 1 - clear).any():
@@ -143,13 +148,16 @@ def reduced(grey):
 def dark_ink(grey):
     """Whether the ink is darker than its paper: the median is light, or, on a photo of a sheet, the marks
     narrower than the paper's window are more dark than light (a shadow may cover most of the sheet).
-    A crop smaller than MIN_SHEET_SIDE goes by its median (MNIST's light strokes leave dark gaps as wide)."""
+    A crop smaller than MIN_SHEET_SIDE goes by its median (MNIST's light strokes leave dark gaps as wide), and so
+    does an image darker than DARK_BACKGROUND (chalk, or light strokes drawn on black: their bold strokes are
+    wider than the window, the gaps between them narrower)."""
     small, _, window = reduced(grey)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (window, window))
     dark = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel, borderType=cv2.BORDER_REFLECT)
     light = cv2.morphologyEx(small, cv2.MORPH_TOPHAT, kernel, borderType=cv2.BORDER_REFLECT)
-    if np.median(grey) >= 128 or min(grey.shape) < MIN_SHEET_SIDE:
-        return np.median(grey) >= 128
+    median = np.median(grey)
+    if median >= 128 or min(grey.shape) < MIN_SHEET_SIDE or median < DARK_BACKGROUND:
+        return median >= 128
     return cv2.sumElems(dark)[0] > cv2.sumElems(light)[0]
 
 

@@ -123,9 +123,17 @@ def read_numbers(classify, numbers):
     return read, (time.perf_counter() - started) / len(numbers)
 
 
+def prepared_alone(tile):
+    """A digit's tile as the Draw tab prepares it; one the app refuses (too many pieces) is blank, a miss."""
+    try:
+        return preprocess.prepare(tile)
+    except preprocess.NotADigitError:
+        return np.zeros((preprocess.IMAGE_SIZE, preprocess.IMAGE_SIZE, 1), np.float32)
+
+
 def read_alone(classify, numbers):
     """The same digits each drawn alone and read by prepare(), as in the Draw tab -> the numbers read."""
-    digits = [preprocess.prepare(np.pad(tile, tile.shape[0] // 4)) for _, _, tiles in numbers for tile in tiles]
+    digits = [prepared_alone(np.pad(tile, tile.shape[0] // 4)) for _, _, tiles in numbers for tile in tiles]
     read = iter(np.argmax(classify(np.stack(digits)), axis=1))
     return ["".join(str(next(read)) for _ in tiles) for _, _, tiles in numbers]
 
