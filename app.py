@@ -335,7 +335,8 @@ with gr.Blocks(title="Digit Recognizer") as demo:
             with gr.Column():
                 label = gr.Label(num_top_classes=TOP_CLASSES, label="Top 5")
                 hint = gr.Markdown(EMPTY_HINT)
-                gr.Markdown(f"**Wrong? Tell it.** Click the digit you drew, or confirm a right reading. {kept_line()}")
+                gr.Markdown(f"**Wrong? Tell it.** Click the digit you drew (or Not a digit), or confirm a right "
+                            f"reading. {kept_line()}")
                 with gr.Row(elem_id="tell-the-digit"):
                     digit_buttons = [gr.Button(d, size="sm", min_width=28) for d in DIGIT_BUTTONS]
                 digit_buttons.append(gr.Button(NOT_A_DIGIT_BUTTON, size="sm", elem_id="not-a-digit"))
