@@ -33,7 +33,8 @@ def test_predict_on_a_blank_canvas_is_empty():
 
 
 @pytest.mark.parametrize("example", [f"digit_{digit}.png" for digit in range(10)] + [
-    "photo_pencil_shadow_5.jpg", "photo_red_ink_ruled_4.jpg", "photo_ruled_7.jpg", "photo_squared_2.jpg"])
+    "photo_pencil_shadow_5.jpg", "photo_red_ink_ruled_4.jpg", "photo_ruled_7.jpg", "photo_squared_2.jpg",
+    "photo_desk_8.jpg", "photo_glare_2.jpg", "photo_marker_grey_0.jpg"])
 def test_each_shipped_example_reads_as_its_digit(example):
     path = str(app.HERE / "examples" / example)
     assert path in app.EXAMPLES, "offered under the Upload tab"
