@@ -198,14 +198,19 @@ MNIST: Yann LeCun, Corinna Cortes and Christopher J.C. Burges, licensed CC BY-SA
 """
 
 
-def check_publishable(repo_id):
-    """Fail before training, not after: a malformed repo id, or no token to write with."""
+def check_repo_id(option, repo_id, error=ModelFileError):
+    """A repo id given to a command-line option is <user or organisation>/<name>, or `error` says so."""
     try:
         validate_repo_id(repo_id)
     except HFValidationError as e:
-        raise ModelFileError(f"--push-to-hub {repo_id!r}: not a Hub repo id ({e})") from None
+        raise error(f"{option} {repo_id!r}: not a Hub repo id ({e})") from None
     if "/" not in repo_id:
-        raise ModelFileError(f"--push-to-hub {repo_id!r}: give it as <user or organisation>/<name>")
+        raise error(f"{option} {repo_id!r}: give it as <user or organisation>/<name>")
+
+
+def check_publishable(repo_id):
+    """Fail before training, not after: a malformed repo id, or no token to write with."""
+    check_repo_id("--push-to-hub", repo_id)
     if get_token() is None:
         raise ModelFileError("--push-to-hub needs a Hugging Face token with write access: "
                              "run `hf auth login` or set HF_TOKEN")

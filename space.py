@@ -19,8 +19,6 @@ import sys
 from pathlib import Path
 
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, SpaceCard, constants, get_token
-from huggingface_hub.errors import HFValidationError
-from huggingface_hub.utils import validate_repo_id
 
 import feedback
 import hub
@@ -90,15 +88,6 @@ def space_card(folder, model_repo):
     return str(card)
 
 
-def check_repo_id(option, repo_id):
-    try:
-        validate_repo_id(repo_id)
-    except HFValidationError as e:
-        raise SpaceError(f"{option} {repo_id!r}: not a Hub repo id ({e})") from None
-    if "/" not in repo_id:
-        raise SpaceError(f"{option} {repo_id!r}: give it as <user or organisation>/<name>")
-
-
 def check_token(api):
     """Fail before anything is sent: no token, a token the Hub refuses, or a read-only one."""
     login = f"make one that can write at {TOKEN_PAGE}, then run `hf auth login` or set HF_TOKEN"
@@ -117,7 +106,7 @@ def publish(space_id, model_repo=None, feedback_repo=None, folder=ROOT):
     variables. Returns the lines to print."""
     for option, repo_id in (("SPACE", space_id), ("--model-repo", model_repo), ("--feedback-repo", feedback_repo)):
         if repo_id:
-            check_repo_id(option, repo_id)
+            hub.check_repo_id(option, repo_id, SpaceError)
     api = HfApi()
     check_token(api)
     files = space_files(folder, with_model=not model_repo)
